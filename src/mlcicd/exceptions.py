@@ -1,0 +1,69 @@
+"""Errors raised by the mlcicd toolkit.
+
+Every error derives from :class:`MlcicdError`, carries the structured fields a
+caller needs (service, operation, port, ...) and the exit code the command line
+uses for it, so the CLI can print one clear sentence instead of a traceback.
+"""
+
+from __future__ import annotations
+
+
+class MlcicdError(Exception):
+    """Base class of every error the toolkit raises on purpose.
+
+    Attributes:
+        exit_code: Process exit code the CLI uses when this error ends a command.
+    """
+
+    exit_code: int = 1
+
+
+class RealAWSCallError(MlcicdError):
+    """An AWS API call was about to leave this machine, and was stopped.
+
+    Raised before any connection is opened (from botocore's ``before-send``
+    event), so no request, credential or DNS lookup reaches AWS.
+
+    Attributes:
+        service: The botocore service id, e.g. ``s3``.
+        operation: The API operation name, e.g. ``ListBuckets``.
+        url: The endpoint the request would have been sent to.
+    """
+
+    exit_code = 3
+
+    def __init__(self, service: str, operation: str, url: str) -> None:
+        self.service = service
+        self.operation = operation
+        self.url = url
+        super().__init__(
+            f"Stopped a real AWS call: {service} {operation} to {url}. "
+            "This course never calls real AWS. Run the code inside moto: "
+            "`with mock_aws():` (from moto import mock_aws), the `aws` pytest "
+            "fixture, or `with mlcicd.testing.offline_aws():` in a notebook. "
+            "Create boto3 clients inside that block."
+        )
+
+
+class LabError(MlcicdError):
+    """JupyterLab could not be started for the course."""
+
+    exit_code = 2
+
+
+class PortInUseError(LabError):
+    """The port asked for with ``--port`` is taken.
+
+    Attributes:
+        host: The address the server was to listen on.
+        port: The port that is in use.
+    """
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host = host
+        self.port = port
+        super().__init__(
+            f"Port {port} on {host} is in use. Stop the program using it "
+            f"(`lsof -i :{port}` shows which), or pick another with --port, "
+            "or leave --port out to use the first free port from 8888."
+        )

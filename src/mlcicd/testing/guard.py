@@ -1,0 +1,90 @@
+"""Refuse any AWS API call that would leave the machine.
+
+botocore emits ``before-send.<service>.<Operation>`` just before it opens a
+connection; moto answers mocked calls from the same event. The handler here
+runs on that event for every client and raises :class:`RealAWSCallError`
+unless moto is about to answer or the endpoint is on this machine (a moto
+server on loopback), so a call that moto does not intercept fails at once,
+before DNS, sockets or credentials are touched.
+
+Clients get the handler through botocore's client plugins: every client
+created while ``BOTOCORE_EXPERIMENTAL__PLUGINS`` names this module calls
+:func:`initialize_client_plugin`. Because it is an environment variable, child
+processes (Jupyter kernels started by nbval or papermill, subprocesses of a
+test) inherit the guard too.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import sys
+from typing import Any
+from urllib.parse import urlsplit
+
+from mlcicd.exceptions import RealAWSCallError
+
+PLUGIN_ENV = "BOTOCORE_EXPERIMENTAL__PLUGINS"
+PLUGIN_SPEC = f"mlcicd_guard={__name__}"
+_HANDLER_ID = "mlcicd-refuse-real-aws"
+_AWS_DOMAINS = (".amazonaws.com", ".amazonaws.com.cn", ".api.aws")
+
+
+def is_loopback(host: str) -> bool:
+    """Tell whether ``host`` names this machine (``localhost``, 127.0.0.0/8, ``::1``)."""
+    if host.lower() == "localhost" or host.lower().endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def moto_is_active() -> bool:
+    """Tell whether a moto mock (``mock_aws``) is answering botocore calls now."""
+    models = sys.modules.get("moto.core.models")
+    stubber = getattr(models, "botocore_stubber", None)
+    return bool(getattr(stubber, "enabled", False))
+
+
+def must_refuse(url: str, moto_active: bool) -> bool:
+    """Decide whether a request to ``url`` would reach a real AWS account.
+
+    Args:
+        url: The request's endpoint URL.
+        moto_active: Whether a moto mock is active; moto then answers every
+            ``*.amazonaws.com`` URL itself (with 404 for what it lacks).
+
+    Returns:
+        True when the request must be stopped.
+    """
+    host = urlsplit(url).hostname or ""
+    if is_loopback(host):
+        return False
+    return not (moto_active and host.lower().endswith(_AWS_DOMAINS))
+
+
+def refuse_real_aws(request: Any, event_name: str, **_: Any) -> None:
+    """botocore ``before-send`` handler: raise unless the call stays on this machine.
+
+    Raises:
+        RealAWSCallError: The request would be sent to AWS.
+    """
+    if must_refuse(request.url, moto_is_active()):
+        _, service, operation = (event_name.split(".", 2) + ["?", "?"])[:3]
+        raise RealAWSCallError(service=service, operation=operation, url=request.url)
+
+
+def initialize_client_plugin(client: Any) -> None:
+    """Entry point botocore calls for each new client (see module docstring)."""
+    client.meta.events.register_last("before-send", refuse_real_aws, unique_id=_HANDLER_ID)
+
+
+def plugin_setting(current: str | None) -> str:
+    """Return the ``BOTOCORE_EXPERIMENTAL__PLUGINS`` value that adds the guard to ``current``."""
+    kept = [
+        part
+        for part in (current or "").split(",")
+        if part.strip() and part.strip() != "DISABLED" and part.strip() != PLUGIN_SPEC
+    ]
+    return ",".join([*kept, PLUGIN_SPEC])
+

@@ -1,0 +1,114 @@
+"""Test counts and seconds per layer of the test pyramid, read from a JUnit XML report.
+
+``make test`` prints these lines at the end of every run, and the lessons quote
+them next to the study guide's "speed / cost / complexity" table. The layer of
+a test case is its ``layer`` property (written by the test suite's conftest),
+else the folder under ``tests/`` its class name starts with.
+
+Run as ``python -m mlcicd.testing.layers build/reports/junit.xml``.
+"""
+
+from __future__ import annotations
+
+import sys
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from pathlib import Path
+
+#: The layers in pyramid order, base first.
+LAYERS: tuple[str, ...] = ("unit", "integration", "e2e", "notebook")
+
+
+@dataclass(frozen=True)
+class LayerFigures:
+    """What one layer of the suite cost in one run.
+
+    Attributes:
+        layer: ``unit``, ``integration``, ``e2e``, ``notebook`` or ``other``.
+        tests: Number of test cases.
+        failed: Test cases that failed or errored.
+        skipped: Test cases that were skipped.
+        seconds: Total time of the test cases (setup, call and teardown).
+    """
+
+    layer: str
+    tests: int
+    failed: int
+    skipped: int
+    seconds: float
+
+
+def _layer_of(case: ET.Element) -> str:
+    for prop in case.iterfind("properties/property"):
+        if prop.get("name") == "layer":
+            return prop.get("value", "other")
+    parts = (case.get("classname") or "").split(".")
+    if len(parts) > 1 and parts[0] == "tests":
+        return {"notebooks": "notebook"}.get(parts[1], parts[1])
+    return "other"
+
+
+def layer_figures(junit_xml: Path) -> list[LayerFigures]:
+    """Sum a JUnit XML report per layer, in pyramid order.
+
+    Args:
+        junit_xml: A report written by ``pytest --junitxml``.
+
+    Returns:
+        One entry per layer that has at least one test case; layers outside
+        :data:`LAYERS` come last, sorted by name.
+
+    Raises:
+        FileNotFoundError: ``junit_xml`` does not exist.
+        xml.etree.ElementTree.ParseError: It is not XML.
+    """
+    totals: dict[str, LayerFigures] = {}
+    for case in ET.parse(junit_xml).getroot().iter("testcase"):
+        layer = _layer_of(case)
+        seen = totals.get(layer, LayerFigures(layer, 0, 0, 0, 0.0))
+        broken = case.find("failure") is not None or case.find("error") is not None
+        totals[layer] = LayerFigures(
+            layer,
+            tests=seen.tests + 1,
+            failed=seen.failed + broken,
+            skipped=seen.skipped + (case.find("skipped") is not None),
+            seconds=seen.seconds + float(case.get("time") or 0.0),
+        )
+    order = {name: index for index, name in enumerate(LAYERS)}
+    return sorted(totals.values(), key=lambda fig: (order.get(fig.layer, len(LAYERS)), fig.layer))
+
+
+def format_figures(figures: list[LayerFigures]) -> str:
+    """One line per layer, e.g. ``unit         41 tests    2.35 s``."""
+    lines = []
+    for fig in figures:
+        extra = "".join(
+            f", {n} {word}" for n, word in ((fig.failed, "failed"), (fig.skipped, "skipped")) if n
+        )
+        noun = "test " if fig.tests == 1 else "tests"
+        lines.append(f"{fig.layer:<12} {fig.tests:>4} {noun} {fig.seconds:>8.2f} s{extra}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print the per-layer figures of a JUnit report; exit 2 if it cannot be read."""
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1:
+        print("usage: python -m mlcicd.testing.layers JUNIT_XML", file=sys.stderr)
+        return 2
+    path = Path(args[0])
+    try:
+        figures = layer_figures(path)
+    except FileNotFoundError:
+        print(f"{path}: no such report; run the tests first (make test).", file=sys.stderr)
+        return 2
+    except ET.ParseError as error:
+        print(f"{path}: not a JUnit XML report ({error}).", file=sys.stderr)
+        return 2
+    print("Tests per layer (from " + str(path) + "):")
+    print(format_figures(figures) if figures else "  no test cases in the report")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
