@@ -20,7 +20,12 @@ import pytest_socket
 pytest_plugins = ["pytester"]
 
 TESTS = Path(__file__).parent
-LAYER_OF_FOLDER = {"unit": "unit", "integration": "integration", "e2e": "e2e", "notebooks": "notebook"}
+LAYER_OF_FOLDER = {
+    "unit": "unit",
+    "integration": "integration",
+    "e2e": "e2e",
+    "notebooks": "notebook",
+}
 LOOPBACK = ["127.0.0.0/8", "::1/128"]
 
 

@@ -34,14 +34,28 @@ def main() -> None:
 
 
 @main.command()
-@click.option("--port", type=click.IntRange(1, 65535), default=None,
-              help="Port to listen on [default: first free from 8888].")
-@click.option("--host", default="127.0.0.1", show_default=True,
-              help="Address to listen on; off loopback, Jupyter's token stays on.")
-@click.option("--browser/--no-browser", default=False, show_default=True,
-              help="Open a browser tab.")
-@click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
-              show_default=True, help="The course folder (holds notebooks/).")
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    default=None,
+    help="Port to listen on [default: first free from 8888].",
+)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on; off loopback, Jupyter's token stays on.",
+)
+@click.option(
+    "--browser/--no-browser", default=False, show_default=True, help="Open a browser tab."
+)
+@click.option(
+    "--root",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="The course folder (holds notebooks/).",
+)
 def lab(port: int | None, host: str, browser: bool, root: Path) -> None:
     """Open the course in JupyterLab, at its start page."""
     from mlcicd.lab import plan_lab, run_lab

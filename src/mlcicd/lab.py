@@ -12,11 +12,13 @@ import os
 import shutil
 import socket
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NoReturn
 
 from mlcicd.exceptions import LabError, PortInUseError
+from mlcicd.testing.environment import DEFAULT_REGION, offline_environment
 
 DEFAULT_PORT = 8888
 _PORT_SEARCH = 50  # as many as Jupyter's own port_retries default
@@ -32,6 +34,9 @@ class LabLaunch:
         host: Address the server listens on.
         port: Port the server listens on.
         root: The course folder JupyterLab serves.
+        env: The environment JupyterLab runs in: the user's, with AWS masked
+            and guarded (:func:`mlcicd.testing.environment.offline_environment`),
+            so every kernel is offline whatever the shell exports.
         notice: A sentence to print before starting (e.g. another port was picked).
     """
 
@@ -40,6 +45,7 @@ class LabLaunch:
     host: str
     port: int
     root: Path
+    env: Mapping[str, str]
     notice: str | None = None
 
 
@@ -83,8 +89,10 @@ def choose_port(host: str, wanted: int | None) -> tuple[int, str | None]:
         return wanted, None
     for port in range(DEFAULT_PORT, DEFAULT_PORT + _PORT_SEARCH):
         if port_is_free(host, port):
-            notice = None if port == DEFAULT_PORT else (
-                f"Port {DEFAULT_PORT} is in use; JupyterLab will use port {port}."
+            notice = (
+                None
+                if port == DEFAULT_PORT
+                else (f"Port {DEFAULT_PORT} is in use; JupyterLab will use port {port}.")
             )
             return port, notice
     raise LabError(
@@ -127,7 +135,8 @@ def plan_lab(
             f"{root} has no notebooks/ folder: run `make lab` (or `mlcicd lab`) "
             "from the course's folder, or pass --root."
         )
-    jupyter = shutil.which("jupyter-lab", path=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]))
+    search = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+    jupyter = shutil.which("jupyter-lab", path=search)
     if jupyter is None:
         raise LabError("JupyterLab is not installed here: run `make lab`, which installs it.")
     chosen, notice = choose_port(host, port)
@@ -153,10 +162,11 @@ def plan_lab(
         host=host,
         port=chosen,
         root=root,
+        env=offline_environment(os.environ, DEFAULT_REGION),
         notice=notice,
     )
 
 
 def run_lab(launch: LabLaunch) -> NoReturn:
     """Replace this process with JupyterLab, so Ctrl-C and signals reach it directly."""
-    os.execv(launch.argv[0], list(launch.argv))
+    os.execve(launch.argv[0], list(launch.argv), dict(launch.env))

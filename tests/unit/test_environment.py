@@ -55,7 +55,9 @@ def test_offline_aws_restores_the_environment_exactly(monkeypatch: pytest.Monkey
     assert dict(os.environ) == before
 
 
-def test_offline_aws_restores_the_environment_after_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_offline_aws_restores_the_environment_after_an_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setenv("AWS_PROFILE", "production")
     before = dict(os.environ)
     with pytest.raises(ZeroDivisionError), offline_aws(mock=False):

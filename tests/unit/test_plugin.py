@@ -7,7 +7,6 @@ import os
 import pytest
 
 
-
 def test_every_test_sees_fake_credentials_and_no_profile() -> None:
     assert os.environ["AWS_ACCESS_KEY_ID"] == "testing"
     assert os.environ["AWS_DEFAULT_REGION"] == "us-east-1"
@@ -67,7 +66,9 @@ def test_fixtures_aws_s3_bucket_and_an_overridden_region(pytester: pytest.Pytest
     result.assert_outcomes(passed=1)
 
 
-def test_the_plugin_can_be_turned_off(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_plugin_can_be_turned_off(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
     pytester.makepyfile(
         """

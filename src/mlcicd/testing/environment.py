@@ -11,6 +11,7 @@ and puts the user's environment back exactly as it was on exit.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 
@@ -107,3 +108,24 @@ def offline_aws(region: str = DEFAULT_REGION, *, mock: bool = True) -> Iterator[
 
             stack.enter_context(mock_aws())
         yield region
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run a command in the offline environment: ``python -m mlcicd.testing.environment CMD...``.
+
+    ``make course`` runs papermill this way, so every kernel it starts has
+    fake credentials and the real-AWS guard, whatever the user's shell exports.
+    """
+    args = sys.argv[1:] if argv is None else argv
+    if not args:
+        print("usage: python -m mlcicd.testing.environment COMMAND [ARG...]", file=sys.stderr)
+        return 2
+    try:
+        os.execvpe(args[0], args, offline_environment(os.environ, DEFAULT_REGION))
+    except FileNotFoundError:
+        print(f"{args[0]}: command not found", file=sys.stderr)
+        return 127
+
+
+if __name__ == "__main__":
+    sys.exit(main())

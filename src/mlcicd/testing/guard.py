@@ -70,7 +70,7 @@ def refuse_real_aws(request: Any, event_name: str, **_: Any) -> None:
         RealAWSCallError: The request would be sent to AWS.
     """
     if must_refuse(request.url, moto_is_active()):
-        _, service, operation = (event_name.split(".", 2) + ["?", "?"])[:3]
+        _, service, operation = event_name.split(".", 2)  # before-send.<service>.<Operation>
         raise RealAWSCallError(service=service, operation=operation, url=request.url)
 
 
@@ -87,4 +87,3 @@ def plugin_setting(current: str | None) -> str:
         if part.strip() and part.strip() != "DISABLED" and part.strip() != PLUGIN_SPEC
     ]
     return ",".join([*kept, PLUGIN_SPEC])
-

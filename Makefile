@@ -1,0 +1,70 @@
+# The course's set-up. README.md leads with the first two:
+#   make lab     install the course into .venv and open it in JupyterLab
+#   make test    install (only when pyproject.toml changed) and run every test
+#   make course  run every lesson notebook headless into build/course/
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.mlcicd-installed
+REPORTS := build/reports
+PORT ?=
+HOST ?= 127.0.0.1
+PYTEST_ARGS ?=
+
+.PHONY: help lab test course check-python clean
+
+help:
+	@echo "make lab      install the course into $(VENV) and open it in JupyterLab (PORT=, HOST= to change)"
+	@echo "make test     install if needed and run the whole test suite, offline"
+	@echo "make course   run every lesson notebook headless into build/course/"
+	@echo "make clean    remove build/ and $(VENV)"
+
+check-python:
+	@command -v "$(PYTHON)" >/dev/null 2>&1 || { \
+	  echo "The course needs Python 3.11 or newer, and '$(PYTHON)' was not found: install Python 3.11+ and run make again, or point to one with 'make PYTHON=/path/to/python3.11 ...'."; exit 1; }
+	@"$(PYTHON)" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || { \
+	  echo "The course needs Python 3.11 or newer, and '$(PYTHON)' is $$("$(PYTHON)" --version 2>&1 || echo 'not a working Python'): install Python 3.11+ or point to one with 'make PYTHON=/path/to/python3.11 ...'."; exit 1; }
+
+# Installs (or refreshes) the project and its dev extra; reruns only when
+# pyproject.toml is newer than the stamp. A failed install leaves no stamp, so
+# the next make tries again.
+$(STAMP): pyproject.toml | check-python
+	@echo "Installing the course into $(VENV) (a few minutes the first time)..."
+	@test -x "$(BIN)/python" || "$(PYTHON)" -m venv "$(VENV)" || { \
+	  echo "Creating the virtual environment $(VENV) failed (see above). On Debian or Ubuntu, 'apt-get install python3-venv' provides the venv module."; exit 1; }
+	@"$(BIN)/python" -m pip install --quiet --disable-pip-version-check -e '.[dev]' || { \
+	  rm -f "$(STAMP)"; \
+	  echo "Installing the course's Python packages into $(VENV) failed; pip's messages above say why. Most often pip cannot reach the package index: check your network connection (or set HTTPS_PROXY behind a proxy) and run make again."; exit 1; }
+	@touch "$(STAMP)"
+
+lab: $(STAMP)
+	@"$(BIN)/mlcicd" lab --host "$(HOST)" $(if $(PORT),--port "$(PORT)")
+
+# The suite runs with no network (scripts/offline). pytest's exit code is kept;
+# 5 (no test collected) is turned into a failure. The per-layer figures are
+# read from the JUnit report, as the lessons read them.
+test: $(STAMP)
+	@mkdir -p "$(REPORTS)"
+	@rc=0; scripts/offline "$(BIN)/python" -m pytest $(PYTEST_ARGS) || rc=$$?; \
+	if [ -f "$(REPORTS)/junit.xml" ]; then "$(BIN)/python" -m mlcicd.testing.layers "$(REPORTS)/junit.xml"; fi; \
+	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests, which counts as a failure."; exit 1; fi; \
+	exit $$rc
+
+course: $(STAMP)
+	@mkdir -p build/course
+	@shopt -s nullglob; lessons=(notebooks/*.ipynb); failed=(); \
+	if [ $${#lessons[@]} -eq 0 ]; then echo "make course: no lesson notebooks in notebooks/ yet."; exit 0; fi; \
+	for nb in "$${lessons[@]}"; do \
+	  echo "==> $$nb"; \
+	  scripts/offline "$(BIN)/python" -m mlcicd.testing.environment "$(BIN)/papermill" --progress-bar --cwd notebooks \
+	    "$$nb" "build/course/$$(basename "$$nb")" || failed+=("$$nb"); \
+	done; \
+	echo "make course: $$(( $${#lessons[@]} - $${#failed[@]} )) of $${#lessons[@]} lessons ran."; \
+	if [ $${#failed[@]} -gt 0 ]; then printf 'failed: %s\n' "$${failed[@]}"; exit 1; fi
+
+clean:
+	rm -rf build "$(VENV)"
