@@ -2,6 +2,7 @@
 #   make lab     install the course into .venv and open it in JupyterLab
 #   make test    install (only when pyproject.toml changed) and run every test
 #   make course  run every lesson notebook headless into build/course/
+#                (LESSONS= and COURSE_OUT= run another folder, as the tests do)
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
@@ -14,6 +15,8 @@ REPORTS := build/reports
 PORT ?=
 HOST ?= 127.0.0.1
 PYTEST_ARGS ?=
+LESSONS ?= notebooks
+COURSE_OUT ?= build/course
 
 .PHONY: help lab test course check-python clean
 
@@ -55,15 +58,15 @@ test: $(STAMP)
 	exit $$rc
 
 course: $(STAMP)
-	@mkdir -p build/course
-	@shopt -s nullglob; lessons=(notebooks/*.ipynb); failed=(); \
-	if [ $${#lessons[@]} -eq 0 ]; then echo "make course: no lesson notebooks in notebooks/ yet."; exit 0; fi; \
+	@mkdir -p "$(COURSE_OUT)"
+	@shopt -s nullglob; lessons=("$(LESSONS)"/*.ipynb); failed=(); \
+	if [ $${#lessons[@]} -eq 0 ]; then echo "make course: no lesson notebooks in $(LESSONS)/ yet."; exit 0; fi; \
 	for nb in "$${lessons[@]}"; do \
 	  echo "==> $$nb"; \
-	  scripts/offline "$(BIN)/python" -m mlcicd.testing.environment "$(BIN)/papermill" --progress-bar --cwd notebooks \
-	    "$$nb" "build/course/$$(basename "$$nb")" || failed+=("$$nb"); \
+	  scripts/offline "$(BIN)/python" -m mlcicd.testing.environment "$(BIN)/papermill" --progress-bar \
+	    --cwd "$(LESSONS)" "$$nb" "$(COURSE_OUT)/$$(basename "$$nb")" || failed+=("$$nb"); \
 	done; \
-	echo "make course: $$(( $${#lessons[@]} - $${#failed[@]} )) of $${#lessons[@]} lessons ran."; \
+	echo "make course: $$(( $${#lessons[@]} - $${#failed[@]} )) of $${#lessons[@]} lessons ran without error."; \
 	if [ $${#failed[@]} -gt 0 ]; then printf 'failed: %s\n' "$${failed[@]}"; exit 1; fi
 
 clean:

@@ -19,6 +19,7 @@ from typing import NoReturn
 
 from mlcicd.exceptions import LabError, PortInUseError
 from mlcicd.testing.environment import DEFAULT_REGION, offline_environment
+from mlcicd.testing.guard import is_loopback
 
 DEFAULT_PORT = 8888
 _PORT_SEARCH = 50  # as many as Jupyter's own port_retries default
@@ -141,7 +142,6 @@ def plan_lab(
         raise LabError("JupyterLab is not installed here: run `make lab`, which installs it.")
     chosen, notice = choose_port(host, port)
     page = start_page(root)
-    loopback = host in ("127.0.0.1", "localhost", "::1")
     argv = [
         jupyter,
         f"--ServerApp.root_dir={root}",
@@ -151,9 +151,9 @@ def plan_lab(
         f"--LabApp.default_url=/lab/tree/{page}",
         "--ServerApp.open_browser=" + ("True" if open_browser else "False"),
     ]
-    if loopback:
-        argv += ["--IdentityProvider.token=", "--ServerApp.password="]
-    if is_root if is_root is not None else os.geteuid() == 0:
+    if is_loopback(host):
+        argv.append("--IdentityProvider.token=")
+    if os.geteuid() == 0 if is_root is None else is_root:
         argv.append("--allow-root")
     shown = f"[{host}]" if ":" in host else host
     return LabLaunch(

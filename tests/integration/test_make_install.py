@@ -1,0 +1,46 @@
+"""``make``'s install step when pip cannot reach a package index: one clear sentence, no stamp."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+def test_install_without_a_package_index_fails_clearly_and_leaves_no_stamp(tmp_path: Path) -> None:
+    venv = tmp_path / "venv"
+    stamp = venv / ".mlcicd-installed"
+    unreachable = {
+        "PIP_CONFIG_FILE": os.devnull,  # ignore this machine's own pip settings
+        "PIP_INDEX_URL": "http://127.0.0.1:9/simple",  # discard port: nothing listens
+        "PIP_RETRIES": "0",
+        "PIP_TIMEOUT": "5",
+    }
+    result = subprocess.run(
+        [
+            "make",
+            "--no-print-directory",
+            "-C",
+            str(ROOT),
+            str(stamp),
+            f"VENV={venv}",
+            f"PYTHON={sys.base_prefix}/bin/python3",
+        ],
+        env={**os.environ, **unreachable},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "Installing the course's Python packages" in result.stdout
+    assert "failed; pip's messages above say why" in result.stdout
+    assert "network" in result.stdout
+    assert not stamp.exists()
