@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -27,7 +28,7 @@ def write_notebook(path: Path, *sources: str) -> None:
 
 
 def make_course(lessons: Path, out: Path) -> subprocess.CompletedProcess[str]:
-    # -o: take the installed .venv as it is; this test must never reinstall it.
+    # The environment running the tests, taken as it is (-o): never reinstalled here.
     return subprocess.run(
         [
             "make",
@@ -35,8 +36,9 @@ def make_course(lessons: Path, out: Path) -> subprocess.CompletedProcess[str]:
             "-C",
             str(ROOT),
             "-o",
-            ".venv/.mlcicd-installed",
+            f"{sys.prefix}/.mlcicd-installed",
             "course",
+            f"VENV={sys.prefix}",
             f"LESSONS={lessons}",
             f"COURSE_OUT={out}",
         ],

@@ -47,7 +47,9 @@ def test_environment_yml_pins_the_course_python() -> None:
 def test_every_moto_extra_named_exists() -> None:
     # pip only warns about an unknown extra and moto then lacks that service's
     # dependencies, so check each name against moto's own metadata.
-    (moto,) = [Requirement(r) for r in PYPROJECT["project"]["dependencies"] if r.startswith("moto")]
+    moto = next(
+        Requirement(r) for r in PYPROJECT["project"]["dependencies"] if r.startswith("moto")
+    )
     known = set(metadata("moto").get_all("Provides-Extra") or [])
     assert moto.extras
     assert moto.extras - known == set()
