@@ -42,3 +42,30 @@ def test_moto_inside_a_kernel_works_with_the_guard_on() -> None:
         )
     )
     assert nb.cells[1].outputs[0]["text"] == "['lesson-data']\n"
+
+
+def test_under_nbval_a_learners_exported_keys_never_reach_the_kernel(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_PROFILE", "production")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
+    nb = notebook(
+        "import os\nprint(os.environ['AWS_ACCESS_KEY_ID'], 'AWS_PROFILE' in os.environ)",
+        "import boto3\n"
+        "from mlcicd.exceptions import RealAWSCallError\n"
+        "try:\n"
+        "    boto3.client('sagemaker').list_models()\n"
+        "except RealAWSCallError as error:\n"
+        "    print('stopped', error.operation)",
+    )
+    nb.cells[0].outputs = [nbformat.v4.new_output("stream", name="stdout", text="testing False\n")]
+    nb.cells[1].outputs = [
+        nbformat.v4.new_output("stream", name="stdout", text="stopped ListModels\n")
+    ]
+    for count, cell in enumerate(nb.cells, start=1):
+        cell.execution_count = count
+    nbformat.write(nb, pytester.path / "lesson.ipynb")
+
+    result = pytester.runpytest_subprocess("--nbval", "lesson.ipynb", "-p", "no:cacheprovider")
+
+    result.assert_outcomes(passed=2)

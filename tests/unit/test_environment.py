@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import doctest
 import os
 from pathlib import Path
 
 import boto3
 import pytest
 
-from mlcicd.testing import FAKE_CREDENTIALS, offline_aws
+from mlcicd.testing import FAKE_CREDENTIALS, environment, offline_aws
 from mlcicd.testing.environment import offline_environment
 from mlcicd.testing.guard import PLUGIN_ENV, PLUGIN_SPEC
 
@@ -105,3 +106,9 @@ def test_offline_aws_with_mock_answers_calls_locally() -> None:
         assert [b["Name"] for b in s3.list_buckets()["Buckets"]] == ["course-data"]
     with offline_aws():
         assert boto3.client("s3").list_buckets()["Buckets"] == []  # nothing carried over
+
+
+def test_the_documented_example_runs() -> None:
+    results = doctest.testmod(environment)
+    assert results.attempted > 0
+    assert results.failed == 0

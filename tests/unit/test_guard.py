@@ -18,7 +18,8 @@ from mlcicd.testing import guard
         ("https://s3.amazonaws.com/", False, True),
         ("https://s3.amazonaws.com/", True, False),
         ("https://sagemaker.eu-west-1.amazonaws.com/", True, False),
-        ("https://s3.cn-north-1.amazonaws.com.cn/", True, False),
+        ("https://s3.cn-north-1.amazonaws.com.cn/", True, True),
+        ("https://s3.dualstack.us-east-1.api.aws/", True, True),
         ("https://example.com/", True, True),  # custom endpoint moto does not answer
         ("https://amazonaws.com.evil.example/", True, True),
         ("http://127.0.0.1:5000/", False, False),  # moto server on loopback

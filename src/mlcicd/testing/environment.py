@@ -68,10 +68,8 @@ def _replace_environ(new: Mapping[str, str]) -> None:
 def _forget_default_boto3_session() -> None:
     # boto3's default session caches the credentials it resolved first; drop it
     # so clients made inside (and after) the block resolve them afresh.
-    try:
-        import boto3
-    except ImportError:  # pragma: no cover - boto3 is a dependency
-        return
+    import boto3
+
     boto3.DEFAULT_SESSION = None
 
 

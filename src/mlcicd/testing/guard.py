@@ -26,7 +26,10 @@ from mlcicd.exceptions import RealAWSCallError
 PLUGIN_ENV = "BOTOCORE_EXPERIMENTAL__PLUGINS"
 PLUGIN_SPEC = f"mlcicd_guard={__name__}"
 _HANDLER_ID = "mlcicd-refuse-real-aws"
-_AWS_DOMAINS = (".amazonaws.com", ".amazonaws.com.cn", ".api.aws")
+# moto answers every URL under this domain while a mock is active (unknown
+# operations get its 404 "Not yet implemented"); other AWS domains (.api.aws,
+# .amazonaws.com.cn in older moto releases) could pass through, so they are refused.
+_MOTO_CATCH_ALL_DOMAIN = ".amazonaws.com"
 
 
 def is_loopback(host: str) -> bool:
@@ -52,7 +55,9 @@ def must_refuse(url: str, moto_active: bool) -> bool:
     Args:
         url: The request's endpoint URL.
         moto_active: Whether a moto mock is active; moto then answers every
-            ``*.amazonaws.com`` URL itself (with 404 for what it lacks).
+            ``*.amazonaws.com`` URL itself (with 404 for what it lacks). A moto
+            configured to pass calls through to AWS ("passthrough") is not
+            supported: the course never configures one.
 
     Returns:
         True when the request must be stopped.
@@ -60,7 +65,7 @@ def must_refuse(url: str, moto_active: bool) -> bool:
     host = urlsplit(url).hostname or ""
     if is_loopback(host):
         return False
-    return not (moto_active and host.lower().endswith(_AWS_DOMAINS))
+    return not (moto_active and host.lower().endswith(_MOTO_CATCH_ALL_DOMAIN))
 
 
 def refuse_real_aws(request: Any, event_name: str, **_: Any) -> None:
