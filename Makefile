@@ -11,7 +11,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.mlcicd-installed
-REPORTS := build/reports
+REPORTS ?= build/reports
 PORT ?=
 HOST ?= 127.0.0.1
 PYTEST_ARGS ?=
@@ -52,7 +52,7 @@ lab: $(STAMP)
 # read from the JUnit report, as the lessons read them.
 test: $(STAMP)
 	@mkdir -p "$(REPORTS)"
-	@rc=0; scripts/offline "$(BIN)/python" -m pytest $(PYTEST_ARGS) || rc=$$?; \
+	@rc=0; scripts/offline "$(BIN)/python" -m pytest --junitxml="$(REPORTS)/junit.xml" $(PYTEST_ARGS) || rc=$$?; \
 	if [ -f "$(REPORTS)/junit.xml" ]; then "$(BIN)/python" -m mlcicd.testing.layers "$(REPORTS)/junit.xml"; fi; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests, which counts as a failure."; exit 1; fi; \
 	exit $$rc

@@ -1,4 +1,4 @@
-"""``make``'s install step when pip cannot reach a package index: one clear sentence, no stamp."""
+"""Makefile targets that fail: an install with no package index, a test run with no test."""
 
 from __future__ import annotations
 
@@ -44,3 +44,28 @@ def test_install_without_a_package_index_fails_clearly_and_leaves_no_stamp(tmp_p
     assert "failed; pip's messages above say why" in result.stdout
     assert "network" in result.stdout
     assert not stamp.exists()
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+def test_make_test_that_collects_no_test_fails(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [
+            "make",
+            "--no-print-directory",
+            "-C",
+            str(ROOT),
+            "-o",
+            f"{sys.prefix}/.mlcicd-installed",
+            "test",
+            f"VENV={sys.prefix}",
+            f"REPORTS={tmp_path}",
+            "PYTEST_ARGS=-k no_test_is_called_this -p no:cacheprovider",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "pytest collected no tests, which counts as a failure" in result.stdout
+    assert (tmp_path / "junit.xml").exists()
