@@ -100,23 +100,30 @@ def read_csv(data: bytes, *, source: str, max_bytes: int = DEFAULT_MAX_BYTES) ->
             f"the file is {len(data):,} bytes, over the limit of {max_bytes:,}; "
             "split it or raise the limit",
         )
-    if not data.strip():
-        raise DataError(source, "the file is empty; expected a CSV header and rows")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise DataError(
             source, f"not UTF-8 text (byte {error.start}); save it as UTF-8 CSV"
         ) from None
-    rows = csv.reader(io.StringIO(text))
-    header = next(rows)
-    for line, row in enumerate(rows, start=2):
-        if row and len(row) != len(header):
-            raise DataError(
-                source,
-                f"{len(row)} fields where the header has {len(header)}; fix or remove this row",
-                line=line,
-            )
+    if not text.strip():
+        raise DataError(source, "the file is empty; expected a CSV header and rows")
+    # newline="": csv handles \n, \r\n and \r itself, and line_num counts physical
+    # lines, so a quoted field spanning lines does not shift the line numbers.
+    rows = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(rows)
+        line = rows.line_num + 1
+        for row in rows:
+            if row and len(row) != len(header):
+                raise DataError(
+                    source,
+                    f"{len(row)} fields where the header has {len(header)}; fix or remove this row",
+                    line=line,
+                )
+            line = rows.line_num + 1
+    except csv.Error as error:
+        raise DataError(source, f"not a valid CSV file ({error})", line=rows.line_num) from None
     try:
         return pd.read_csv(io.StringIO(text), keep_default_na=True)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as error:
