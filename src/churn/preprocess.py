@@ -321,12 +321,15 @@ class CategoricalEncoder:
             DataError: An encoded column is missing.
         """
         _require_columns(frame, list(self.categories))
+        blocks = []
+        for name, values in self.categories.items():
+            # One pass per column: category codes (-1 for unseen or missing),
+            # then compared with every code at once, not one scan per category.
+            codes = pd.Index(values).get_indexer(frame[name])
+            blocks.append(codes[:, np.newaxis] == np.arange(len(values)))
         indicators = pd.DataFrame(
-            {
-                f"{name}={value}": (frame[name] == value).astype(float)
-                for name, values in self.categories.items()
-                for value in values
-            },
+            np.hstack(blocks).astype(float) if blocks else np.empty((len(frame), 0)),
+            columns=list(self.feature_names),
             index=frame.index,
         )
         return pd.concat([frame.drop(columns=list(self.categories)), indicators], axis=1)

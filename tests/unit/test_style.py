@@ -15,7 +15,7 @@ RUFF = Path(sys.executable).with_name("ruff")
 @pytest.mark.parametrize("command", [["check"], ["format", "--check"]])
 def test_ruff(command: list[str]) -> None:
     result = subprocess.run(
-        [str(RUFF), *command, "--no-cache", "src", "tests"],
+        [str(RUFF), *command, "--no-cache", "src", "tests", "benchmarks", "scripts"],
         cwd=ROOT,
         capture_output=True,
         text=True,
