@@ -80,3 +80,12 @@ def test_the_plugin_can_be_turned_off(
     )
     result = pytester.runpytest_inprocess("-p", "no:mlcicd", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=1)
+
+
+def test_sessions_in_a_run_share_one_loader_of_service_descriptions() -> None:
+    import boto3
+
+    first = boto3.Session()._session.get_component("data_loader")
+    second = boto3.Session()._session.get_component("data_loader")
+    # The same loader: each service's JSON description is parsed once per run.
+    assert first is second

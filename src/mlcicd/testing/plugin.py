@@ -15,6 +15,9 @@ What it does:
   back afterwards; so a test that exports ``AWS_PROFILE`` does not leak it.
 * An AWS call that moto does not intercept raises
   :class:`mlcicd.exceptions.RealAWSCallError` before any connection is opened.
+* botocore sessions created during the run share one loader of AWS's service
+  descriptions, so each JSON file (endpoints.json is over 1 MB) is parsed once
+  per run instead of once per session: moto tests make a new session each.
 
 Fixtures:
 
@@ -35,6 +38,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from contextlib import ExitStack
 from typing import TYPE_CHECKING
@@ -49,10 +53,22 @@ if TYPE_CHECKING:
 _SESSION_GUARD = pytest.StashKey[ExitStack]()
 
 
+def _share_botocore_loader(stack: ExitStack) -> None:
+    # A loader only reads and caches botocore's read-only JSON data, keyed by
+    # its search path, so one per path can serve every session.
+    import botocore.loaders
+    import botocore.session
+
+    original = botocore.session.create_loader
+    botocore.session.create_loader = functools.cache(botocore.loaders.create_loader)
+    stack.callback(setattr, botocore.session, "create_loader", original)
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """Mask AWS for the whole run, before any kernel or worker is started."""
     stack = ExitStack()
     stack.enter_context(offline_aws(DEFAULT_REGION, mock=False))
+    _share_botocore_loader(stack)
     config.stash[_SESSION_GUARD] = stack
 
 
