@@ -12,19 +12,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import numpy as np
 import pandas as pd
 
 from churn.exceptions import DataError
-from churn.train import Metrics, evaluate, train
+from churn.train import Metrics, train_with_holdout
 from churn.validate import read_csv, validate_frame
-
-HOLDOUT_SHARE = 0.2
 
 
 @dataclass(frozen=True)
@@ -102,14 +99,8 @@ def run_training_job(sagemaker: Any, s3: Any, job_name: str, workdir: Path) -> T
         if not report.passed:
             raise DataError(str(path), report.format())
     data = pd.concat(frames, ignore_index=True)
-    # A seeded split: the same data always gives the same model and metrics.
-    holdout = np.random.default_rng(0).random(len(data)) < HOLDOUT_SHARE
-    model = train(
-        data[~holdout], hyperparameters=typed_hyperparameters(job.get("HyperParameters", {}))
-    )
-    metrics = evaluate(model, data[holdout])
-    # The metrics travel inside the artifact, as the registry will show them.
-    model = replace(model, metrics=metrics.to_dict())
+    hyperparameters = typed_hyperparameters(job.get("HyperParameters", {}))
+    model, metrics = train_with_holdout(data, hyperparameters=hyperparameters)
     artifact = model.save(workdir / "model" / "model.tar.gz")
 
     out_bucket, out_prefix = split_s3_uri(job["OutputDataConfig"]["S3OutputPath"])

@@ -146,3 +146,21 @@ def test_a_missing_model_file_is_one_clear_sentence(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "none.tar.gz" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_documented_commands_train_then_serve(tmp_path: Path) -> None:
+    # What the README tells a learner to run, in separate processes.
+    artifact = tmp_path / "model.tar.gz"
+    trained = subprocess.run(
+        [sys.executable, "-m", "churn.train", "--out", str(artifact), "--rows", "2000"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert trained.returncode == 0, trained.stderr
+    version = trained.stdout.split()[1]
+    for base, served_version in serve(artifact):
+        assert served_version == version
+        status, body = request(f"{base}/ping")
+        assert (status, body["modelVersion"]) == (200, version)
