@@ -11,7 +11,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -20,6 +24,7 @@ import pytest_socket
 pytest_plugins = ["pytester"]
 
 TESTS = Path(__file__).parent
+ROOT = TESTS.parent
 LAYER_OF_FOLDER = {
     "unit": "unit",
     "integration": "integration",
@@ -52,3 +57,32 @@ def _loopback_only_network() -> Iterator[None]:
     pytest_socket.socket_allow_hosts(LOOPBACK, allow_unix_socket=True)
     yield
     pytest_socket.enable_socket()
+
+
+@pytest.fixture
+def run_make() -> Callable[..., subprocess.CompletedProcess[str]]:
+    """Run this repository's Makefile as a learner would, and capture what it prints.
+
+    By default the virtual environment running the tests stands in for
+    ``.venv`` and counts as installed (``-o``), so no test ever reinstalls it;
+    pass ``installed=False`` to let make handle the install itself.
+    """
+    if shutil.which("make") is None:
+        pytest.skip("make is not installed")
+
+    def run(
+        *args: str, env: Mapping[str, str] | None = None, installed: bool = True
+    ) -> subprocess.CompletedProcess[str]:
+        argv = ["make", "--no-print-directory", "-C", str(ROOT)]
+        if installed:
+            argv += ["-o", f"{sys.prefix}/.mlcicd-installed", f"VENV={sys.prefix}"]
+        return subprocess.run(
+            [*argv, *args],
+            env={**os.environ, **(env or {})},
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+
+    return run

@@ -22,7 +22,7 @@ from churn.registry import (
     latest_approved,
     register_model_version,
 )
-from churn.train import Metrics
+from churn.train import METRIC_NAMES, Metrics
 from churn.training_job import TrainingResult
 
 
@@ -52,8 +52,7 @@ class ReleaseOutcome:
 def _metrics_of(version: ModelVersion | None) -> Metrics | None:
     if version is None:
         return None
-    fields = ("roc_auc", "f1", "precision", "recall")
-    return Metrics(**{name: float(version.metrics[name]) for name in fields}, rows=0)
+    return Metrics(**{name: float(version.metrics[name]) for name in METRIC_NAMES}, rows=0)
 
 
 def release(
@@ -99,7 +98,7 @@ def release(
         group,
         model_data_url=result.model_data_url,
         image_uri=image_uri,
-        metrics={**result.metrics.to_dict()},
+        metrics=result.metrics.to_dict(),
         description=f"model {result.model_version} from {result.job_name}",
     )
     return ReleaseOutcome(verdict, registered, None)

@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
-import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import nbformat
-import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-
-pytestmark = pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+RunMake = Callable[..., subprocess.CompletedProcess[str]]  # the run_make fixture (conftest.py)
 
 
 def write_notebook(path: Path, *sources: str) -> None:
@@ -27,40 +22,25 @@ def write_notebook(path: Path, *sources: str) -> None:
     nbformat.write(nb, path)
 
 
-def make_course(lessons: Path, out: Path) -> subprocess.CompletedProcess[str]:
-    # The environment running the tests, taken as it is (-o): never reinstalled here.
-    return subprocess.run(
-        [
-            "make",
-            "--no-print-directory",
-            "-C",
-            str(ROOT),
-            "-o",
-            f"{sys.prefix}/.mlcicd-installed",
-            "course",
-            f"VENV={sys.prefix}",
-            f"LESSONS={lessons}",
-            f"COURSE_OUT={out}",
-        ],
-        env={
-            **os.environ,
-            "AWS_PROFILE": "production",
-            "AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE",
-        },
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
+def make_course(run_make: RunMake, lessons: Path, out: Path) -> subprocess.CompletedProcess[str]:
+    # Run as a learner with real-looking AWS settings exported: lessons must not see them.
+    return run_make(
+        "course",
+        f"LESSONS={lessons}",
+        f"COURSE_OUT={out}",
+        env={"AWS_PROFILE": "production", "AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE"},
     )
 
 
-def test_no_lessons_is_said_and_is_not_an_error(tmp_path: Path) -> None:
-    result = make_course(tmp_path, tmp_path / "out")
+def test_no_lessons_is_said_and_is_not_an_error(tmp_path: Path, run_make: RunMake) -> None:
+    result = make_course(run_make, tmp_path, tmp_path / "out")
     assert result.returncode == 0
     assert "no lesson notebooks" in result.stdout
 
 
-def test_every_lesson_runs_offline_and_a_failing_one_fails_the_run(tmp_path: Path) -> None:
+def test_every_lesson_runs_offline_and_a_failing_one_fails_the_run(
+    tmp_path: Path, run_make: RunMake
+) -> None:
     lessons = tmp_path / "lessons"
     lessons.mkdir()
     write_notebook(
@@ -70,7 +50,7 @@ def test_every_lesson_runs_offline_and_a_failing_one_fails_the_run(tmp_path: Pat
     write_notebook(lessons / "01_broken.ipynb", "raise ValueError('lesson bug')")
     out = tmp_path / "out"
 
-    result = make_course(lessons, out)
+    result = make_course(run_make, lessons, out)
 
     assert result.returncode != 0
     assert "1 of 2 lessons ran without error" in result.stdout

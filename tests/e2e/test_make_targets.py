@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
-import pytest
-
-ROOT = Path(__file__).resolve().parents[2]
+RunMake = Callable[..., subprocess.CompletedProcess[str]]  # the run_make fixture (conftest.py)
 
 
-@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
-def test_install_without_a_package_index_fails_clearly_and_leaves_no_stamp(tmp_path: Path) -> None:
+def test_install_without_a_package_index_fails_clearly_and_leaves_no_stamp(
+    tmp_path: Path, run_make: RunMake
+) -> None:
     venv = tmp_path / "venv"
     stamp = venv / ".mlcicd-installed"
     unreachable = {
@@ -23,21 +22,12 @@ def test_install_without_a_package_index_fails_clearly_and_leaves_no_stamp(tmp_p
         "PIP_RETRIES": "0",
         "PIP_TIMEOUT": "5",
     }
-    result = subprocess.run(
-        [
-            "make",
-            "--no-print-directory",
-            "-C",
-            str(ROOT),
-            str(stamp),
-            f"VENV={venv}",
-            f"PYTHON={sys.base_prefix}/bin/python3",
-        ],
-        env={**os.environ, **unreachable},
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
+    result = run_make(
+        str(stamp),
+        f"VENV={venv}",
+        f"PYTHON={sys.base_prefix}/bin/python3",
+        env=unreachable,
+        installed=False,
     )
     assert result.returncode != 0
     assert "Installing the course's Python packages" in result.stdout
@@ -46,25 +36,11 @@ def test_install_without_a_package_index_fails_clearly_and_leaves_no_stamp(tmp_p
     assert not stamp.exists()
 
 
-@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
-def test_make_test_that_collects_no_test_fails(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [
-            "make",
-            "--no-print-directory",
-            "-C",
-            str(ROOT),
-            "-o",
-            f"{sys.prefix}/.mlcicd-installed",
-            "test",
-            f"VENV={sys.prefix}",
-            f"REPORTS={tmp_path}",
-            "PYTEST_ARGS=-k no_test_is_called_this -p no:cacheprovider",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
+def test_make_test_that_collects_no_test_fails(tmp_path: Path, run_make: RunMake) -> None:
+    result = run_make(
+        "test",
+        f"REPORTS={tmp_path}",
+        "PYTEST_ARGS=-k no_test_is_called_this -p no:cacheprovider",
     )
     assert result.returncode != 0
     assert "pytest collected no tests, which counts as a failure" in result.stdout
