@@ -66,3 +66,8 @@ def lab(port: int | None, host: str, browser: bool, root: Path) -> None:
     click.echo(f"JupyterLab on port {launch.port}: {launch.url}")
     click.echo("Stop it with Ctrl-C.")
     run_lab(launch)
+
+
+@main.group()
+def buildspec() -> None:
+    """Build, lint and run AWS CodeBuild buildspecs locally."""

@@ -67,3 +67,33 @@ class PortInUseError(LabError):
             f"(`lsof -i :{port}` shows which), or pick another with --port, "
             "or leave --port out to use the first free port from 8888."
         )
+
+
+class BuildspecError(MlcicdError):
+    """A buildspec cannot be read, or cannot be turned into a model.
+
+    Attributes:
+        path: The file, when known.
+        line: 1-based line, when known.
+        column: 1-based column, when known.
+        code: The lint rule code, when the error comes from a rule.
+    """
+
+    exit_code = 2
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | None = None,
+        line: int | None = None,
+        column: int | None = None,
+        code: str | None = None,
+    ) -> None:
+        self.path = path
+        self.line = line
+        self.column = column
+        self.code = code
+        self.message = message
+        where = ":".join(str(part) for part in (path, line, column) if part is not None)
+        super().__init__(f"{where}: {message}" if where else message)
