@@ -71,3 +71,123 @@ def lab(port: int | None, host: str, browser: bool, root: Path) -> None:
 @main.group()
 def buildspec() -> None:
     """Build, lint and run AWS CodeBuild buildspecs locally."""
+
+
+@buildspec.command("lint")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "output",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="One finding per line, or a JSON list of findings.",
+)
+def buildspec_lint(files: tuple[Path, ...], output: str) -> None:
+    """Lint buildspec FILES; exit 1 when any finding is an error."""
+    import json
+
+    from mlcicd.buildspec.lint import lint_file
+
+    findings = [finding for path in files for finding in lint_file(path)]
+    errors = sum(finding.severity == "error" for finding in findings)
+    if output == "json":
+        click.echo(json.dumps([finding.to_dict() for finding in findings], indent=2))
+    else:
+        for finding in findings:
+            click.echo(finding.format())
+        click.echo(f"{len(files)} file(s): {errors} error(s), {len(findings) - errors} warning(s)")
+    if errors:
+        raise SystemExit(1)
+
+
+@buildspec.command("rules")
+def buildspec_rules() -> None:
+    """List the lint rules: code, severity, summary and an example."""
+    from mlcicd.buildspec.lint import RULES
+
+    for rule in RULES:
+        click.echo(f"{rule.code}  {rule.severity:<7}  {rule.summary}  e.g. {rule.example}")
+
+
+def _variable(
+    ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+) -> dict[str, str]:
+    # --env NAME=VALUE, repeated, as a mapping; a later NAME wins, as in a shell.
+    pairs = {}
+    for value in values:
+        name, equals, text = value.partition("=")
+        if not equals or not name:
+            raise click.BadParameter(f"{value!r} is not NAME=VALUE", ctx=ctx, param=param)
+        pairs[name] = text
+    return pairs
+
+
+@buildspec.command("run")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--source",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="The source directory; copied, never modified.",
+)
+@click.option(
+    "--workdir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where builds go (build-<n>/src, build-<n>/artifacts) [default: a new temp dir].",
+)
+@click.option(
+    "--env",
+    "variables",
+    multiple=True,
+    callback=_variable,
+    metavar="NAME=VALUE",
+    help="A variable for the build, over the buildspec's; repeatable.",
+)
+@click.option(
+    "--json",
+    "json_out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the result, shaped like batch-get-builds, to this file.",
+)
+@click.option("--force", is_flag=True, help="Run even when lint finds errors.")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Build timeout in seconds (the build ends TIMED_OUT).",
+)
+def buildspec_run(
+    file: Path,
+    source: Path,
+    workdir: Path | None,
+    variables: dict[str, str],
+    json_out: Path | None,
+    force: bool,
+    timeout: float | None,
+) -> None:
+    """Run buildspec FILE locally with CodeBuild's phase semantics; exit 0 when it SUCCEEDED."""
+    import json
+
+    from mlcicd.buildspec.lint import lint_file
+    from mlcicd.buildspec.load import load, parse
+    from mlcicd.buildspec.model import from_dict
+    from mlcicd.buildspec.run import run_buildspec
+
+    errors = [finding for finding in lint_file(file) if finding.severity == "error"]
+    for finding in errors:
+        click.echo(finding.format(), err=True)
+    if errors and not force:
+        click.echo(f"{len(errors)} lint error(s): not run (--force runs it anyway)", err=True)
+        raise SystemExit(2)
+    # load() refuses a file with lint errors; --force models it as it stands.
+    spec = from_dict(parse(file.read_bytes(), path=str(file)).data) if errors else load(file)
+    result = run_buildspec(
+        spec, source_dir=source, workdir=workdir, env=variables, build_timeout=timeout
+    )
+    if json_out is not None:
+        json_out.write_text(json.dumps(result.to_dict(), indent=2) + "\n")
+    raise SystemExit(0 if result.succeeded else 1)

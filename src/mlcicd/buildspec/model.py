@@ -15,6 +15,7 @@ impossible.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -223,7 +224,8 @@ def _flag(value: Any) -> bool | None:
 
 
 def _strings(value: Any) -> dict[str, str]:
-    return {str(k): _text(v) for k, v in (value or {}).items()}
+    # A key with nothing after it (FOO:) is an empty string, not "None".
+    return {str(k): "" if v is None else _text(v) for k, v in (value or {}).items()}
 
 
 def _optional(value: Any) -> str | None:
@@ -302,10 +304,11 @@ def from_dict(data: Mapping[str, Any]) -> Buildspec:
         if "batch" not in data
         else Batch(
             fast_fail=_flag(batch.get("fast-fail")),
-            build_graph=tuple(batch.get("build-graph") or ()),
-            build_list=tuple(batch.get("build-list") or ()),
-            build_matrix=batch.get("build-matrix"),
-            build_fanout=batch.get("build-fanout"),
+            # Copies: the model must not share mutable data with the caller's.
+            build_graph=tuple(copy.deepcopy(batch.get("build-graph") or ())),
+            build_list=tuple(copy.deepcopy(batch.get("build-list") or ())),
+            build_matrix=copy.deepcopy(batch.get("build-matrix")),
+            build_fanout=copy.deepcopy(batch.get("build-fanout")),
         ),
         phases={
             name: _phase(_section(phases, name, "phases.")) for name in PHASES if name in phases
@@ -467,4 +470,10 @@ def to_dict(spec: Buildspec) -> dict[str, Any]:
                 ),
             )
         )
-    return _compact(out)
+    # A section that is set is kept even when empty (env: {}), so that
+    # from_dict gives Env() back, not None; empty phases and reports are left out.
+    return {
+        key: value
+        for key, value in out
+        if value is not None and not (key in ("phases", "reports") and not value)
+    }

@@ -1,0 +1,192 @@
+"""Ready-made buildspecs for the course: test, test in layers, notify, grade.
+
+Each function returns a :class:`~mlcicd.buildspec.model.Buildspec` made with
+:class:`~mlcicd.buildspec.build.BuildspecBuilder`; extend one with
+``BuildspecBuilder(recipe(...))`` and write it with
+:func:`mlcicd.buildspec.dump.dump`.
+
+Every recipe that runs tests also *declares* the report it writes: pytest's
+``--junitxml`` path and the ``reports`` group's ``base-directory`` and
+``files`` are made from the same arguments, so they cannot drift apart (the
+usual reason a CodeBuild project shows no test results).
+
+Example:
+    >>> spec = pytest_buildspec(test_path="tests/unit")
+    >>> spec.phases["build"].commands
+    ('pytest tests/unit --junitxml=reports/junit.xml',)
+    >>> spec.reports["pytest-reports"].files
+    ('junit.xml',)
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from shlex import quote
+
+from mlcicd.buildspec.build import VARIABLE_NAME, BuildspecBuilder
+from mlcicd.buildspec.model import Buildspec
+from mlcicd.exceptions import BuildspecError
+
+#: The command that installs a project's dependencies.
+PIP_INSTALL = "pip install -r requirements.txt"
+
+
+def _pytest(test_path: str, report_dir: str, report_file: str) -> str:
+    junit = f"{report_dir}/{report_file}"
+    return f"pytest {quote(test_path)} --junitxml={quote(junit)}"
+
+
+def _base(python: str, *install: str) -> BuildspecBuilder:
+    return BuildspecBuilder().runtime(python=python).install(*install)
+
+
+def pytest_buildspec(
+    test_path: str = "tests", python: str = "3.12", report_dir: str = "reports"
+) -> Buildspec:
+    """Install the requirements, run pytest, and show its results in CodeBuild.
+
+    The study guide's example, done right: pytest writes JUnit XML to
+    ``<report_dir>/junit.xml``, and the ``pytest-reports`` group reads exactly
+    that file (``file-format: JUNITXML``), so the console's *Reports* tab shows
+    every test. A failing test fails the ``build`` phase, and the build.
+
+    Args:
+        test_path: What pytest runs (a folder, file or node id).
+        python: The Python runtime version, as text (``"3.10"``, never ``3.10``).
+        report_dir: Folder of the JUnit XML report, relative to the source root.
+
+    Returns:
+        The buildspec.
+    """
+    return (
+        _base(python, PIP_INSTALL)
+        .build(_pytest(test_path, report_dir, "junit.xml"))
+        .report(
+            "pytest-reports", files=["junit.xml"], base_directory=report_dir, file_format="JUNITXML"
+        )
+        .build_spec()
+    )
+
+
+def layered_buildspec(
+    layers: Sequence[str] = ("unit", "integration", "e2e"),
+    python: str = "3.12",
+    test_root: str = "tests",
+    report_dir: str = "reports",
+) -> Buildspec:
+    """Run the test pyramid one layer at a time, with one report group per layer.
+
+    Each layer is its own command, ``pytest tests/<layer>
+    --junitxml=reports/<layer>.xml``, and its own report group named after the
+    layer, so the console lists unit, integration and end-to-end results
+    separately. Layers run in the order given (cheapest first): the first
+    failing layer stops the phase, and the later ones do not run.
+
+    Args:
+        layers: Folder names under ``test_root``, at most five (CodeBuild's
+            limit on report groups).
+        python: The Python runtime version, as text.
+        test_root: The folder holding one folder per layer.
+        report_dir: Folder of the JUnit XML reports.
+
+    Returns:
+        The buildspec.
+
+    Raises:
+        BuildspecError: No layers, a layer name that is not a simple folder name,
+            or more than five layers.
+    """
+    if isinstance(layers, str) or not layers:
+        raise BuildspecError("layers must be a sequence of folder names, e.g. ('unit', 'e2e')")
+    builder = _base(python, PIP_INSTALL)
+    for layer in layers:
+        # The layer names a folder, a report file and a report group at once.
+        if not (isinstance(layer, str) and re.fullmatch(r"[A-Za-z0-9_-]+", layer)):
+            raise BuildspecError(f"layer {layer!r} must be a folder name (letters, digits, _ -)")
+        builder = builder.build(_pytest(f"{test_root}/{layer}", report_dir, f"{layer}.xml"))
+        builder = builder.report(
+            layer, files=[f"{layer}.xml"], base_directory=report_dir, file_format="JUNITXML"
+        )
+    return builder.build_spec()
+
+
+def _double_quoted(text: str) -> str:
+    # Inside "..." the shell still expands $VARIABLES, which the message may use.
+    return '"' + re.sub(r'(["\\`])', r"\\\1", text) + '"'
+
+
+def sns_notify_buildspec(
+    topic_arn_variable: str = "SNS_TOPIC_ARN",
+    message: str = "Build $CODEBUILD_BUILD_ID failed, see $CODEBUILD_BUILD_URL",
+    test_path: str = "tests",
+    python: str = "3.12",
+    report_dir: str = "reports",
+) -> Buildspec:
+    """The pytest recipe, plus an SNS message when the build fails.
+
+    ``post_build`` runs even after a failed ``build`` phase, with
+    ``CODEBUILD_BUILD_SUCCEEDING`` set to ``0``; it then publishes ``message``
+    to the topic whose ARN is in the environment variable ``topic_arn_variable``
+    (set it on the CodeBuild project, or add it with
+    ``BuildspecBuilder(spec).variables(...)`` or ``.parameter_store(...)``).
+    The service role needs ``sns:Publish`` on the topic.
+
+    Args:
+        topic_arn_variable: Name of the variable holding the topic's ARN.
+        message: The message; ``$VARIABLES`` in it are expanded by the shell.
+        test_path: What pytest runs.
+        python: The Python runtime version, as text.
+        report_dir: Folder of the JUnit XML report.
+
+    Returns:
+        The buildspec.
+
+    Raises:
+        BuildspecError: ``topic_arn_variable`` is not a shell variable name.
+    """
+    if not (isinstance(topic_arn_variable, str) and VARIABLE_NAME.fullmatch(topic_arn_variable)):
+        raise BuildspecError(f"{topic_arn_variable!r} is not a shell variable name")
+    notify = (
+        'if [ "$CODEBUILD_BUILD_SUCCEEDING" = "0" ]; then '
+        f'aws sns publish --topic-arn "${topic_arn_variable}" --message {_double_quoted(message)}; '
+        "fi"
+    )
+    base = pytest_buildspec(test_path=test_path, python=python, report_dir=report_dir)
+    return BuildspecBuilder(base).post_build(notify).build_spec()
+
+
+def grading_buildspec(
+    targets: str = "submissions",
+    python: str = "3.12",
+    report_dir: str = "reports",
+    package: str = ".",
+) -> Buildspec:
+    """Grade submissions with ``mlcicd grade``, with the grades as a test report.
+
+    Installs the course (``pip install <package>``), then runs
+    ``mlcicd grade <targets> --junit <report_dir>/grades.xml --json
+    <report_dir>/grades.json``. The ``grades`` report group shows one test per
+    graded check; the JSON file is kept as the build's artifact.
+
+    Args:
+        targets: What to grade (a folder of submissions).
+        python: The Python runtime version, as text.
+        report_dir: Folder of the grade reports.
+        package: What pip installs to get the ``mlcicd`` command (the course
+            source root by default).
+
+    Returns:
+        The buildspec.
+    """
+    grade = (
+        f"mlcicd grade {quote(targets)} --junit {quote(f'{report_dir}/grades.xml')} "
+        f"--json {quote(f'{report_dir}/grades.json')}"
+    )
+    return (
+        _base(python, f"pip install {quote(package)}")
+        .build(grade)
+        .report("grades", files=["grades.xml"], base_directory=report_dir, file_format="JUNITXML")
+        .artifacts(files=[f"{report_dir}/grades.json"])
+        .build_spec()
+    )

@@ -1,0 +1,402 @@
+"""The buildspec lint rules beyond the document's shape: phases, reports, batch, env.
+
+Each check is a small pure function: it takes a parsed
+:class:`~mlcicd.buildspec.load.Document` and yields
+:class:`~mlcicd.buildspec.schema.Hit` s (where, what, how to fix);
+:mod:`mlcicd.buildspec.lint` lists them in its registry with a stable code and
+a severity.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from mlcicd.buildspec.load import Document, KeyPath
+from mlcicd.buildspec.model import COVERAGE_REPORT_FORMATS, MAX_REPORT_GROUPS, TEST_REPORT_FORMATS
+from mlcicd.buildspec.schema import (
+    Hit,
+    as_dict,
+    commands_of,
+    kind_of,
+    phases_of,
+    suggest,
+    top_level,
+)
+
+_BATCH_KINDS = ("build-graph", "build-list", "build-matrix", "build-fanout")
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_IDENTIFIER = re.compile(r"^[A-Za-z0-9_]+$")
+
+
+def _builds(doc: Document) -> Iterator[tuple[str, list[Any]]]:
+    batch = as_dict(top_level(doc).get("batch"))
+    for kind in ("build-graph", "build-list"):
+        if isinstance(batch.get(kind), list):
+            yield kind, batch[kind]
+
+
+def _env_variables(doc: Document) -> Iterator[tuple[KeyPath, Any, Any]]:
+    """Yield (path, name, value) of the build's variables and each batch build's."""
+    env = as_dict(top_level(doc).get("env"))
+    for name, value in as_dict(env.get("variables")).items():
+        yield ("env", "variables", name), name, value
+    for kind, builds in _builds(doc):
+        for index, build in enumerate(builds):
+            variables = as_dict(as_dict(as_dict(build).get("env")).get("variables"))
+            for name, value in variables.items():
+                yield ("batch", kind, index, "env", "variables", name), name, value
+
+
+def check_runtime_versions_phase(doc: Document) -> Iterator[Hit]:
+    """``runtime-versions`` is read in the ``install`` phase only."""
+    for name, phase in phases_of(doc):
+        if name != "install" and "runtime-versions" in phase:
+            yield Hit(
+                ("phases", name, "runtime-versions"),
+                f"runtime-versions in the {name} phase (CodeBuild reads it in install only)",
+                "move runtime-versions to phases.install",
+                on_key=True,
+            )
+
+
+def check_float_lost_digits(doc: Document) -> Iterator[Hit]:
+    """A number like ``3.10`` that YAML reads as the float ``3.1``, losing a digit."""
+    for where, raw in doc.raws.items():
+        value = _value_at(doc.data, where)
+        if where != ("version",) and isinstance(value, float) and raw.strip() != str(value):
+            yield Hit(
+                where,
+                f"{raw} is read as the number {value}",
+                f'quote it: "{raw}"',
+            )
+
+
+def _value_at(data: Any, where: KeyPath) -> Any:
+    for part in where:
+        if isinstance(data, dict):
+            data = data.get(part)
+        elif isinstance(data, list) and isinstance(part, int) and part < len(data):
+            data = data[part]
+        else:
+            return None
+    return data
+
+
+def check_float_runtime_version(doc: Document) -> Iterator[Hit]:
+    """A runtime version written as a number (``python: 3.7``): ``3.10`` would become 3.1."""
+    for name, phase in phases_of(doc):
+        for runtime, version in as_dict(phase.get("runtime-versions")).items():
+            where = ("phases", name, "runtime-versions", runtime)
+            if isinstance(version, float) and doc.raws.get(where, "").strip() == str(version):
+                yield Hit(
+                    where,
+                    f"runtime version {runtime}: {version} is read as a number",
+                    f'quote it, so that a version like 3.10 stays 3.10: {runtime}: "{version}"',
+                )
+
+
+def check_empty_commands(doc: Document) -> Iterator[Hit]:
+    """A ``commands`` key with no commands: the phase does nothing."""
+    for name, phase in phases_of(doc):
+        commands = phase.get("commands", ...)
+        if commands is None or (isinstance(commands, list) and all(c is None for c in commands)):
+            yield Hit(
+                ("phases", name, "commands"),
+                f"phases.{name}.commands is empty",
+                f"add commands, or remove the {name} phase",
+                on_key=True,
+            )
+
+
+def check_finally_without_commands(doc: Document) -> Iterator[Hit]:
+    """A ``finally`` block needs a ``commands`` block in the same phase."""
+    for name, phase in phases_of(doc):
+        if "finally" in phase and "commands" not in phase:
+            yield Hit(
+                ("phases", name, "finally"),
+                f"phases.{name} has finally but no commands",
+                "add the commands the finally block follows",
+                on_key=True,
+            )
+
+
+def _valid_on_failure(value: str) -> bool:
+    if value in ("ABORT", "CONTINUE", "RETRY"):
+        return True
+    if not value.startswith("RETRY-") or value == "RETRY-":
+        return False
+    count, _, pattern = value[len("RETRY-") :].partition("-")
+    # RETRY-<count>, RETRY-<count>-<regex> or RETRY-<regex>.
+    regex = pattern if count.isdigit() else value[len("RETRY-") :]
+    if count.isdigit() and not pattern:
+        return True
+    try:
+        re.compile(regex)
+    except re.error:
+        return False
+    return bool(regex)
+
+
+def check_on_failure(doc: Document) -> Iterator[Hit]:
+    """``on-failure`` must be ABORT, CONTINUE, RETRY, RETRY-<count>, RETRY-<regex> ..."""
+    for name, phase in phases_of(doc):
+        value = phase.get("on-failure")
+        if value is not None and not _valid_on_failure(str(value)):
+            yield Hit(
+                ("phases", name, "on-failure"),
+                f"on-failure {value!r} is not ABORT, CONTINUE, RETRY, RETRY-<count>, "
+                "RETRY-<regex> or RETRY-<count>-<regex>",
+                f"use upper case, e.g. {str(value).upper() if value else 'ABORT'}",
+            )
+
+
+def _report_groups(doc: Document) -> Iterator[tuple[Any, dict[Any, Any]]]:
+    for name, group in as_dict(top_level(doc).get("reports")).items():
+        yield name, as_dict(group)
+
+
+def check_report_format(doc: Document) -> Iterator[Hit]:
+    """A report ``file-format`` that is neither a test nor a coverage format."""
+    formats = TEST_REPORT_FORMATS + COVERAGE_REPORT_FORMATS
+    for name, group in _report_groups(doc):
+        value = group.get("file-format")
+        if value is not None and str(value).upper() not in formats:
+            yield Hit(
+                ("reports", name, "file-format"),
+                f"unknown report file-format {value!r}",
+                f"use one of {', '.join(formats)}; {suggest(str(value).upper(), formats)}",
+            )
+
+
+def check_report_group_count(doc: Document) -> Iterator[Hit]:
+    """More report groups than CodeBuild allows in one buildspec."""
+    count = len(as_dict(top_level(doc).get("reports")))
+    if count > MAX_REPORT_GROUPS:
+        yield Hit(
+            ("reports",),
+            f"{count} report groups; CodeBuild allows at most {MAX_REPORT_GROUPS}",
+            "merge report groups (one group can match many files)",
+            on_key=True,
+        )
+
+
+def check_report_files(doc: Document) -> Iterator[Hit]:
+    """A report group without ``files``: CodeBuild finds no reports."""
+    for name, group in _report_groups(doc):
+        if not group.get("files"):
+            yield Hit(
+                ("reports", name),
+                f"report group '{name}' has no files",
+                "add files: with the report paths, e.g. - 'reports/*.xml'",
+                on_key=True,
+            )
+
+
+def check_build_identifier_missing(doc: Document) -> Iterator[Hit]:
+    """A batch build-graph/build-list entry without ``identifier``."""
+    for kind, builds in _builds(doc):
+        for index, build in enumerate(builds):
+            if isinstance(build, dict) and build.get("identifier") is None:
+                yield Hit(
+                    ("batch", kind, index),
+                    f"batch.{kind} entry {index + 1} has no identifier",
+                    "add identifier: with a name of letters, digits and underscores",
+                )
+
+
+def check_build_identifier_form(doc: Document) -> Iterator[Hit]:
+    """A batch build identifier with characters other than letters, digits, underscores."""
+    for kind, builds in _builds(doc):
+        for index, build in enumerate(builds):
+            ident = as_dict(build).get("identifier")
+            if ident is not None and not _IDENTIFIER.match(str(ident)):
+                yield Hit(
+                    ("batch", kind, index, "identifier"),
+                    f"identifier {ident!r} may contain only letters, digits and underscores",
+                    f"e.g. {re.sub(r'[^A-Za-z0-9_]', '_', str(ident))}",
+                )
+
+
+def check_build_identifier_unique(doc: Document) -> Iterator[Hit]:
+    """Two batch builds with the same identifier."""
+    for kind, builds in _builds(doc):
+        seen: set[str] = set()
+        for index, build in enumerate(builds):
+            ident = as_dict(build).get("identifier")
+            if ident is not None and str(ident) in seen:
+                yield Hit(
+                    ("batch", kind, index, "identifier"),
+                    f"identifier {ident!r} is used by an earlier build",
+                    "give each build its own identifier",
+                )
+            seen.add(str(ident))
+
+
+def check_depend_on(doc: Document) -> Iterator[Hit]:
+    """A build-graph ``depend-on`` naming no build in the graph."""
+    for kind, builds in _builds(doc):
+        known = {str(as_dict(b).get("identifier")) for b in builds}
+        for index, build in enumerate(builds):
+            depends = as_dict(build).get("depend-on")
+            names = depends if isinstance(depends, list) else [] if depends is None else [depends]
+            for position, name in enumerate(names):
+                if str(name) not in known:
+                    where = ("batch", kind, index, "depend-on")
+                    yield Hit(
+                        (*where, position) if isinstance(depends, list) else where,
+                        f"depend-on {name!r} names no build in batch.{kind}",
+                        suggest(name, sorted(known)),
+                    )
+
+
+def check_one_batch_kind(doc: Document) -> Iterator[Hit]:
+    """More than one of build-graph, build-list, build-matrix, build-fanout."""
+    kinds = [k for k in as_dict(top_level(doc).get("batch")) if k in _BATCH_KINDS]
+    for kind in kinds[1:]:
+        yield Hit(
+            ("batch", kind),
+            f"batch has both {kinds[0]} and {kind}; CodeBuild takes one batch type",
+            f"keep {kinds[0]} or {kind}, not both",
+            on_key=True,
+        )
+
+
+def check_artifacts_files(doc: Document) -> Iterator[Hit]:
+    """An ``artifacts`` section without ``files`` (and no secondary artifacts)."""
+    top = top_level(doc)
+    artifacts = as_dict(top.get("artifacts"))
+    if (
+        "artifacts" in top
+        and not artifacts.get("files")
+        and not artifacts.get("secondary-artifacts")
+    ):
+        yield Hit(
+            ("artifacts",),
+            "artifacts has no files",
+            "add files:, e.g. - '**/*', or remove the artifacts section",
+            on_key=True,
+        )
+
+
+def check_secondary_artifacts_files(doc: Document) -> Iterator[Hit]:
+    """A ``secondary-artifacts`` entry without ``files``."""
+    artifacts = as_dict(top_level(doc).get("artifacts"))
+    for name, entry in as_dict(artifacts.get("secondary-artifacts")).items():
+        if not as_dict(entry).get("files"):
+            yield Hit(
+                ("artifacts", "secondary-artifacts", name),
+                f"secondary artifact '{name}' has no files",
+                "add files: with the paths of this artifact",
+                on_key=True,
+            )
+
+
+def check_fallback_keys(doc: Document) -> Iterator[Hit]:
+    """``cache.fallback-keys`` without ``cache.key``."""
+    cache = as_dict(top_level(doc).get("cache"))
+    if cache.get("fallback-keys") and not cache.get("key"):
+        yield Hit(
+            ("cache", "fallback-keys"),
+            "cache.fallback-keys without cache.key",
+            "add key: (fallback keys are tried when the key misses)",
+            on_key=True,
+        )
+
+
+def _secret_parts(reference: str) -> list[str]:
+    # An ARN secret-id holds colons itself: arn:aws:secretsmanager:<region>:<account>:secret:<name>
+    if reference.startswith("arn:"):
+        parts = reference.split(":")
+        return [":".join(parts[:7]), *parts[7:]]
+    return reference.split(":")
+
+
+def check_secrets_manager(doc: Document) -> Iterator[Hit]:
+    """A secrets-manager reference not in ``secret-id:json-key:version-stage:version-id`` form."""
+    secrets = as_dict(as_dict(top_level(doc).get("env")).get("secrets-manager"))
+    for name, reference in secrets.items():
+        parts = _secret_parts(str(reference).strip()) if reference is not None else [""]
+        if not parts[0] or len(parts) > 4:
+            yield Hit(
+                ("env", "secrets-manager", name),
+                f"secrets-manager reference {reference!r} is not "
+                "secret-id:json-key:version-stage:version-id",
+                "write e.g. my-secret:password (the json-key and versions may be left out)",
+            )
+
+
+def check_exported_variables(doc: Document) -> Iterator[Hit]:
+    """``exported-variables`` must be a list of variable names."""
+    env = as_dict(top_level(doc).get("env"))
+    if "exported-variables" not in env:
+        return
+    names = env["exported-variables"]
+    if not isinstance(names, list):
+        yield Hit(
+            ("env", "exported-variables"),
+            f"env.exported-variables must be a list of variable names, not {kind_of(names)}",
+            "write one name per line: - MY_VAR",
+        )
+        return
+    for index, name in enumerate(names):
+        if not isinstance(name, str) or not _NAME.match(name):
+            yield Hit(
+                ("env", "exported-variables", index),
+                f"{name!r} is not an environment variable name",
+                "use letters, digits and underscores, not starting with a digit",
+            )
+
+
+def check_variable_structure(doc: Document) -> Iterator[Hit]:
+    """An environment variable whose value is a mapping or a list."""
+    for where, name, value in _env_variables(doc):
+        if isinstance(value, dict | list):
+            yield Hit(
+                where,
+                f"variable {name} is {kind_of(value)}; a variable holds one value",
+                "quote the value, or join list items into one string",
+            )
+
+
+def check_variable_boolean(doc: Document) -> Iterator[Hit]:
+    """A variable like ``yes``/``on``/``no`` that YAML 1.1 reads as a boolean."""
+    for where, name, value in _env_variables(doc):
+        raw = doc.raws.get(where, "")
+        if isinstance(value, bool) and raw.lower() not in ("true", "false"):
+            yield Hit(
+                where,
+                f"variable {name}: {raw} is read as the boolean {str(value).lower()}",
+                f'quote it to keep the text: {name}: "{raw}"',
+            )
+
+
+def check_reserved_variable(doc: Document) -> Iterator[Hit]:
+    """A variable named ``CODEBUILD_...``: the namespace is CodeBuild's own."""
+    for where, name, _value in _env_variables(doc):
+        if str(name).upper().startswith("CODEBUILD_"):
+            yield Hit(
+                where,
+                f"variable {name}: names starting with CODEBUILD_ are reserved by CodeBuild",
+                "rename it, e.g. without the CODEBUILD_ prefix",
+                on_key=True,
+            )
+
+
+_TEST_RUNNER = re.compile(r"\bpytest\b|junit", re.IGNORECASE)
+
+
+def check_reports_advice(doc: Document) -> Iterator[Hit]:
+    """Tests run (pytest, JUnit) but no ``reports`` section: CodeBuild shows no test report."""
+    if "reports" in top_level(doc):
+        return
+    for where, command in commands_of(doc):
+        if isinstance(command, str) and _TEST_RUNNER.search(command):
+            yield Hit(
+                where,
+                "pytest runs but no reports: section, CodeBuild shows no test report",
+                "run pytest --junitxml=reports/junit.xml and add "
+                "reports: {pytest: {files: [reports/junit.xml], file-format: JUNITXML}}",
+            )
+            return
