@@ -191,3 +191,8 @@ def buildspec_run(
     if json_out is not None:
         json_out.write_text(json.dumps(result.to_dict(), indent=2) + "\n")
     raise SystemExit(0 if result.succeeded else 1)
+
+
+@main.group()
+def pipeline() -> None:
+    """Declare, validate, simulate and draw AWS CodePipelines."""

@@ -97,3 +97,21 @@ class BuildspecError(MlcicdError):
         self.message = message
         where = ":".join(str(part) for part in (path, line, column) if part is not None)
         super().__init__(f"{where}: {message}" if where else message)
+
+
+class PipelineError(MlcicdError):
+    """A pipeline declaration or template cannot be read, or cannot be turned into a model.
+
+    Attributes:
+        path: The file, when known.
+        location: Where in the declaration, e.g. ``stages[2].actions[0]``, when known.
+    """
+
+    exit_code = 2
+
+    def __init__(self, message: str, *, path: str | None = None, location: str | None = None):
+        self.path = path
+        self.location = location
+        self.message = message
+        where = ": ".join(part for part in (path, location) if part)
+        super().__init__(f"{where}: {message}" if where else message)
