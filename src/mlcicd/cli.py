@@ -196,3 +196,121 @@ def buildspec_run(
 @main.group()
 def pipeline() -> None:
     """Declare, validate, simulate and draw AWS CodePipelines."""
+
+
+@pipeline.command("draw")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    "out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="The image to write: a .png or .svg file.",
+)
+@click.option(
+    "--execution",
+    "record",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Colour by status from get-pipeline-state JSON (as `pipeline run --json` writes).",
+)
+def pipeline_draw(file: Path, out: Path, record: Path | None) -> None:
+    """Draw the pipeline in FILE as a PNG or SVG image; print the image's path.
+
+    FILE is a declaration (bare or {"pipeline": ...}) or a CloudFormation template.
+    """
+    from mlcicd.exceptions import PipelineError
+    from mlcicd.pipeline.draw import SAVE_FORMATS, draw_pipeline, read_execution, save
+    from mlcicd.pipeline.io import read_pipelines
+
+    # Checked first: a wrong suffix should not cost a drawing.
+    if out.suffix.lower() not in SAVE_FORMATS:
+        raise PipelineError(f"cannot draw into {out.name!r}: use a .png or .svg file")
+    pipelines = read_pipelines(file)
+    key, chosen = next(iter(pipelines.items()))
+    if len(pipelines) > 1:
+        click.echo(
+            f"{file} declares {len(pipelines)} pipelines ({', '.join(pipelines)}): drawing {key}"
+        )
+    state = read_execution(record) if record is not None else None
+    try:
+        save(draw_pipeline(chosen, execution=state), out)
+    except OSError as error:
+        raise PipelineError(f"cannot write the image: {error.strerror}", path=str(out)) from None
+    click.echo(str(out))
+
+
+@pipeline.command("run")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--outcomes",
+    "outcomes_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help='JSON script: {"actions": {"Stage.Action": "Failed"}, "approvals": "reject", ...}.',
+)
+@click.option(
+    "--json",
+    "json_out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write get-pipeline-state and get-pipeline-execution shaped JSON to this file.",
+)
+def pipeline_run(file: Path, outcomes_file: Path | None, json_out: Path | None) -> None:
+    """Simulate one execution of the pipeline in FILE; exit 0 when it Succeeded, 1 when it Failed.
+
+    FILE is a declaration (bare or {"pipeline": ...}) or a CloudFormation template.
+    """
+    import json
+
+    from mlcicd.pipeline.io import read_pipelines
+    from mlcicd.pipeline.simulate import Scenario, load_outcomes, simulate
+
+    pipelines = read_pipelines(file)
+    key, chosen = next(iter(pipelines.items()))
+    if len(pipelines) > 1:
+        click.echo(
+            f"{file} declares {len(pipelines)} pipelines ({', '.join(pipelines)}): running {key}"
+        )
+    scenario = load_outcomes(outcomes_file) if outcomes_file else Scenario(outcomes={})
+    execution = simulate(
+        chosen,
+        outcomes=scenario.outcomes,
+        approvals=scenario.approvals,
+        blue_green=scenario.blue_green,
+    )
+    click.echo(execution.format())
+    if json_out is not None:
+        document = {"state": execution.to_dict(), "execution": execution.execution_dict()}
+        json_out.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    raise SystemExit(0 if execution.succeeded else 1)
+
+
+@pipeline.command("validate")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--format",
+    "output",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="One finding per line, or a JSON list of findings.",
+)
+def pipeline_validate(file: Path, output: str) -> None:
+    """Validate a pipeline declaration or CloudFormation template FILE; exit 1 on any error."""
+    import json
+
+    from mlcicd.pipeline.validate import validate_file
+
+    findings = validate_file(file)
+    errors = sum(finding.severity == "error" for finding in findings)
+    if output == "json":
+        rows = [{"file": str(file), **finding.to_dict()} for finding in findings]
+        click.echo(json.dumps(rows, indent=2))
+    else:
+        for finding in findings:
+            click.echo(f"{file}: {finding.format()}")
+        click.echo(f"{file}: {errors} error(s), {len(findings) - errors} warning(s)")
+    if errors:
+        raise SystemExit(1)
