@@ -11,7 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from mlcicd.pipeline.draw import draw_pipeline
 from mlcicd.pipeline.io import read_pipelines
+from mlcicd.pipeline.simulate import simulate
+from mlcicd.pipeline.validate import validate_file
 
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "pipelines"
 FILES = sorted(CORPUS.iterdir()) if CORPUS.is_dir() else []
@@ -46,3 +49,18 @@ def test_corpus_file_reads_into_pipelines(path: Path) -> None:
 @needs_corpus
 def test_corpus_holds_the_twelve_files() -> None:
     assert len(FILES) == 12
+
+
+@needs_corpus
+@pytest.mark.parametrize("path", FILES, ids=[path.name for path in FILES])
+def test_corpus_file_validates_simulates_and_draws(path: Path) -> None:
+    # Real templates may have real findings; what matters is that every one is
+    # reported as a finding with a location, never as a crash.
+    findings = validate_file(path)
+    assert all(finding.location and finding.code.startswith("PL") for finding in findings)
+    for pipeline in read_pipelines(path).values():
+        execution = simulate(pipeline)
+        assert execution.status in ("Succeeded", "Failed")
+        figure = draw_pipeline(pipeline, execution=execution)
+        stage_labels = {text.get_text() for ax in figure.axes for text in ax.texts}
+        assert len(stage_labels) >= len(pipeline.stages)
