@@ -13,25 +13,14 @@ Run: ``.venv/bin/python benchmarks/buildspec_lint.py [--files 1000] [--repeat 3]
 from __future__ import annotations
 
 import argparse
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 from ruamel.yaml import YAML
+from timing import best_seconds
 
 from mlcicd.buildspec.lint import lint_text
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "buildspecs"
-
-
-def best_seconds(work: Callable[[], object], repeat: int) -> float:
-    """Return the fastest of ``repeat`` timed runs of ``work``."""
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - started)
-    return min(times)
 
 
 def main() -> None:

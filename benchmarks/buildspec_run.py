@@ -19,9 +19,9 @@ import argparse
 import io
 import subprocess
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
+
+from timing import best_seconds
 
 from mlcicd.buildspec.model import PHASES, Buildspec, Phase
 from mlcicd.buildspec.run import run_buildspec
@@ -44,16 +44,6 @@ def with_plain_bash(spec: Buildspec) -> None:
     """The baseline: every command of every phase in one bash process, in order."""
     script = "\n".join(c for phase in spec.phases.values() for c in phase.commands)
     subprocess.run(["bash", "-e", "-c", script], check=True)
-
-
-def best_seconds(work: Callable[[], None], repeat: int) -> float:
-    """The fastest of ``repeat`` timed runs of ``work``."""
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - started)
-    return min(times)
 
 
 def main() -> None:

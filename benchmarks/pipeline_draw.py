@@ -16,25 +16,14 @@ from __future__ import annotations
 
 import argparse
 import io
-import time
-from collections.abc import Callable
 from typing import Any
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from timing import best_seconds
 
 from mlcicd.pipeline.draw import draw_pipeline
 from mlcicd.pipeline.model import Pipeline, from_dict
-
-
-def best_seconds(work: Callable[[], object], repeat: int) -> float:
-    """Return the fastest of ``repeat`` timed runs of ``work``."""
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - started)
-    return min(times)
 
 
 def _action(name: str, category: str, run_order: int, inputs: list, outputs: list) -> dict:

@@ -15,8 +15,8 @@ Run: ``.venv/bin/python benchmarks/pipeline_simulate.py [--runs 2000] [--repeat 
 from __future__ import annotations
 
 import argparse
-import time
-from collections.abc import Callable
+
+from timing import best_seconds
 
 from mlcicd.pipeline.model import Action, ActionTypeId, Pipeline, Stage
 from mlcicd.pipeline.simulate import BlueGreen, simulate
@@ -71,16 +71,6 @@ def bare_loop(pipeline: Pipeline) -> list[tuple[str, str, str]]:
             key = f"{stage.name}.{action.name}"
             ran.append((stage.name, action.name, OUTCOMES.get(key, "Succeeded")))
     return ran
-
-
-def best_seconds(work: Callable[[], object], repeat: int) -> float:
-    """Return the fastest of ``repeat`` timed runs of ``work``."""
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - started)
-    return min(times)
 
 
 def main() -> None:

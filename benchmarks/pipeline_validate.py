@@ -15,25 +15,14 @@ Run: ``.venv/bin/python benchmarks/pipeline_validate.py [--count 2000] [--repeat
 from __future__ import annotations
 
 import argparse
-import time
-from collections.abc import Callable
 
 import botocore.session
 from botocore.validate import ParamValidator
+from timing import best_seconds
 
 from mlcicd.pipeline.ml import ml_pipeline
 from mlcicd.pipeline.model import to_dict
 from mlcicd.pipeline.validate import declaration_shape, validate
-
-
-def best_seconds(work: Callable[[], object], repeat: int) -> float:
-    """Return the fastest of ``repeat`` timed runs of ``work``."""
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - started)
-    return min(times)
 
 
 def main() -> None:

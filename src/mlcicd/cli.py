@@ -8,11 +8,15 @@ sentence on stderr with their exit code; no traceback reaches the user.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from mlcicd import __version__
 from mlcicd.exceptions import MlcicdError
+
+if TYPE_CHECKING:
+    from mlcicd.pipeline.model import Pipeline
 
 
 class _Group(click.Group):
@@ -198,6 +202,19 @@ def pipeline() -> None:
     """Declare, validate, simulate and draw AWS CodePipelines."""
 
 
+def _first_pipeline(file: Path, verb: str) -> Pipeline:
+    """Read FILE and return its first pipeline, saying so when it declares several."""
+    from mlcicd.pipeline.io import read_pipelines
+
+    pipelines = read_pipelines(file)
+    key, chosen = next(iter(pipelines.items()))
+    if len(pipelines) > 1:
+        click.echo(
+            f"{file} declares {len(pipelines)} pipelines ({', '.join(pipelines)}): {verb} {key}"
+        )
+    return chosen
+
+
 @pipeline.command("draw")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
@@ -222,17 +239,11 @@ def pipeline_draw(file: Path, out: Path, record: Path | None) -> None:
     """
     from mlcicd.exceptions import PipelineError
     from mlcicd.pipeline.draw import SAVE_FORMATS, draw_pipeline, read_execution, save
-    from mlcicd.pipeline.io import read_pipelines
 
     # Checked first: a wrong suffix should not cost a drawing.
     if out.suffix.lower() not in SAVE_FORMATS:
         raise PipelineError(f"cannot draw into {out.name!r}: use a .png or .svg file")
-    pipelines = read_pipelines(file)
-    key, chosen = next(iter(pipelines.items()))
-    if len(pipelines) > 1:
-        click.echo(
-            f"{file} declares {len(pipelines)} pipelines ({', '.join(pipelines)}): drawing {key}"
-        )
+    chosen = _first_pipeline(file, "drawing")
     state = read_execution(record) if record is not None else None
     try:
         save(draw_pipeline(chosen, execution=state), out)
@@ -264,15 +275,9 @@ def pipeline_run(file: Path, outcomes_file: Path | None, json_out: Path | None) 
     """
     import json
 
-    from mlcicd.pipeline.io import read_pipelines
     from mlcicd.pipeline.simulate import Scenario, load_outcomes, simulate
 
-    pipelines = read_pipelines(file)
-    key, chosen = next(iter(pipelines.items()))
-    if len(pipelines) > 1:
-        click.echo(
-            f"{file} declares {len(pipelines)} pipelines ({', '.join(pipelines)}): running {key}"
-        )
+    chosen = _first_pipeline(file, "running")
     scenario = load_outcomes(outcomes_file) if outcomes_file else Scenario(outcomes={})
     execution = simulate(
         chosen,
