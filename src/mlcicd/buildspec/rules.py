@@ -129,8 +129,8 @@ def _valid_on_failure(value: str) -> bool:
         return False
     count, _, pattern = value[len("RETRY-") :].partition("-")
     # RETRY-<count>, RETRY-<count>-<regex> or RETRY-<regex>.
-    regex = pattern if count.isdigit() else value[len("RETRY-") :]
-    if count.isdigit() and not pattern:
+    regex = pattern if count.isdecimal() else value[len("RETRY-") :]
+    if count.isdecimal() and not pattern:
         return True
     try:
         re.compile(regex)

@@ -201,7 +201,7 @@ def _intrinsic_placeholder(key: str, arg: Any) -> str:
         return placeholder(arg[0]).join(placeholder(item) for item in arg[1])
     if key == "Fn::Select" and isinstance(arg, list) and len(arg) == 2:
         index, items = arg
-        if isinstance(items, list) and str(index).isdigit() and int(index) < len(items):
+        if isinstance(items, list) and str(index).isdecimal() and int(index) < len(items):
             return placeholder(items[int(index)])
     if key == "Fn::FindInMap" and isinstance(arg, list):
         return "${FindInMap:" + ".".join(placeholder(part) for part in arg) + "}"

@@ -383,7 +383,7 @@ RULES: tuple[Rule, ...] = (
 def _sort_key(finding: Finding) -> tuple[Any, ...]:
     # Natural order of paths: stages[2] before stages[10].
     parts = re.split(r"(\d+)", finding.location)
-    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in parts)
+    return tuple((0, int(p)) if p.isdecimal() else (1, p) for p in parts)
 
 
 def validate(
