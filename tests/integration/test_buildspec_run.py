@@ -8,7 +8,6 @@ and what ``CODEBUILD_BUILD_SUCCEEDING`` was when POST_BUILD ran.
 
 from __future__ import annotations
 
-import io
 import os
 import time
 from collections.abc import Callable
@@ -17,31 +16,9 @@ from typing import Any
 
 import pytest
 
-from mlcicd.buildspec.model import from_dict
-from mlcicd.buildspec.run import BuildResult, run_buildspec
+from mlcicd.buildspec.run import BuildResult
 
 Run = Callable[..., tuple[BuildResult, str]]
-
-
-@pytest.fixture
-def run(tmp_path: Path) -> Run:
-    """Run a buildspec given as plain data; return the result and the log."""
-    source = tmp_path / "source"
-    source.mkdir()
-
-    def run_(data: dict[str, Any], **kwargs: Any) -> tuple[BuildResult, str]:
-        out = io.StringIO()
-        result = run_buildspec(
-            from_dict(data),
-            source_dir=source,
-            workdir=tmp_path / "work",
-            output=out,
-            build_id="course:0001",
-            **kwargs,
-        )
-        return result, out.getvalue()
-
-    return run_
 
 
 def statuses(result: BuildResult) -> dict[str, str | None]:

@@ -18,45 +18,17 @@ import sys
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import boto3
 import pytest
 from click.testing import CliRunner
 
 from mlcicd import cli
-from mlcicd.buildspec.model import from_dict
-from mlcicd.buildspec.run import BuildResult, run_buildspec
+from mlcicd.buildspec.run import BuildResult
 from mlcicd.buildspec.variables import SecretResolutionError
 
 Run = Callable[..., tuple[BuildResult, str]]
 VENV_PATH = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
-
-
-@pytest.fixture
-def source(tmp_path: Path) -> Path:
-    folder = tmp_path / "source"
-    folder.mkdir()
-    return folder
-
-
-@pytest.fixture
-def run(tmp_path: Path, source: Path) -> Run:
-    """Run a buildspec given as plain data on ``source``; return the result and the log."""
-
-    def run_(data: dict[str, Any], **kwargs: Any) -> tuple[BuildResult, str]:
-        out = io.StringIO()
-        result = run_buildspec(
-            from_dict(data),
-            source_dir=source,
-            workdir=tmp_path / "work",
-            output=out,
-            build_id="course:0001",
-            **kwargs,
-        )
-        return result, out.getvalue()
-
-    return run_
 
 
 def printed(log: str, name: str) -> str:
