@@ -1,8 +1,8 @@
 # The course's set-up. README.md leads with the first two:
 #   make lab     install the course into .venv and open it in JupyterLab
 #   make test    install (only when pyproject.toml changed) and run every test
-#   make course  run every lesson notebook headless into build/course/
-#                (LESSONS= and COURSE_OUT= run another folder, as the tests do)
+#   make course  run every lesson and solution notebook headless into build/course/,
+#                timing each (LESSONS= and COURSE_OUT= run other folders, as the tests do)
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
@@ -15,15 +15,16 @@ REPORTS ?= build/reports
 PORT ?=
 HOST ?= 127.0.0.1
 PYTEST_ARGS ?=
-LESSONS ?= notebooks
+LESSONS ?= notebooks solutions
 COURSE_OUT ?= build/course
+JOBS ?= 2
 
 .PHONY: help lab test course check-python clean
 
 help:
 	@echo "make lab      install the course into $(VENV) and open it in JupyterLab (PORT=, HOST= to change)"
 	@echo "make test     install if needed and run the whole test suite, offline"
-	@echo "make course   run every lesson notebook headless into build/course/"
+	@echo "make course   run every lesson and solution headless into build/course/, timing each"
 	@echo "make clean    remove build/ and $(VENV)"
 
 check-python:
@@ -57,17 +58,10 @@ test: $(STAMP)
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests, which counts as a failure."; exit 1; fi; \
 	exit $$rc
 
+# Every notebook runs headless with papermill, offline (no network, fake AWS
+# credentials), JOBS at a time; the summary gives each one's time.
 course: $(STAMP)
-	@mkdir -p "$(COURSE_OUT)"
-	@shopt -s nullglob; lessons=("$(LESSONS)"/*.ipynb); failed=(); \
-	if [ $${#lessons[@]} -eq 0 ]; then echo "make course: no lesson notebooks in $(LESSONS)/ yet."; exit 0; fi; \
-	for nb in "$${lessons[@]}"; do \
-	  echo "==> $$nb"; \
-	  scripts/offline "$(BIN)/python" -m mlcicd.testing.environment "$(BIN)/papermill" --progress-bar \
-	    --cwd "$(LESSONS)" "$$nb" "$(COURSE_OUT)/$$(basename "$$nb")" || failed+=("$$nb"); \
-	done; \
-	echo "make course: $$(( $${#lessons[@]} - $${#failed[@]} )) of $${#lessons[@]} lessons ran without error."; \
-	if [ $${#failed[@]} -gt 0 ]; then printf 'failed: %s\n' "$${failed[@]}"; exit 1; fi
+	@scripts/offline "$(BIN)/mlcicd" course run $(LESSONS) --out "$(COURSE_OUT)" --jobs "$(JOBS)"
 
 clean:
 	rm -rf build "$(VENV)"

@@ -319,3 +319,89 @@ def pipeline_validate(file: Path, output: str) -> None:
         click.echo(f"{file}: {errors} error(s), {len(findings) - errors} warning(s)")
     if errors:
         raise SystemExit(1)
+
+
+@main.group()
+def course() -> None:
+    """Build the exercises from the solutions, check and run the course's notebooks."""
+
+
+_ROOT_OPTION = click.option(
+    "--root",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="The course folder (holds solutions/ and exercises/).",
+)
+
+
+@course.command("build")
+@_ROOT_OPTION
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 if exercises/ is stale.")
+@click.option("--force", is_flag=True, help="Overwrite exercises edited since the last build.")
+def course_build(root: Path, check: bool, force: bool) -> None:
+    """Generate exercises/ (stubs, expected outputs, manifest.json) from solutions/."""
+    from mlcicd.course.build import build_course
+
+    report = build_course(root, check=check, force=force)
+    what = f"{len(report.exercises)} exercises, {report.checkpoints} checkpoints"
+    if report.up_to_date:
+        click.echo(f"exercises/ is up to date ({what}).")
+        return
+    verb = ("stale", "to remove") if check else ("written", "removed")
+    for path in report.changed:
+        click.echo(f"{verb[0]}: {path}")
+    for path in report.removed:
+        click.echo(f"{verb[1]}: {path}")
+    if check:
+        click.echo(
+            "exercises/ does not match solutions/: run `mlcicd course build` and commit the result."
+        )
+        raise SystemExit(1)
+    click.echo(f"built {what}.")
+
+
+@course.command("lint")
+@_ROOT_OPTION
+def course_lint(root: Path) -> None:
+    """Check the course's notebooks: kernel, paths, outputs, checkpoints, lesson sections."""
+    from mlcicd.course.lint import lint_notebooks
+
+    findings = lint_notebooks(root)
+    for finding in findings:
+        click.echo(str(finding))
+    if findings:
+        click.echo(f"{len(findings)} problem(s) found.")
+        raise SystemExit(1)
+    click.echo("The course's notebooks follow every rule.")
+
+
+@course.command("run")
+@click.argument("folders", nargs=-1, type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("build/course"),
+    show_default=True,
+    help="Where the executed notebooks go (OUT/<folder>/<notebook>).",
+)
+@click.option("-j", "--jobs", type=click.IntRange(1, 64), default=2, show_default=True)
+@click.option(
+    "--timeout", type=click.IntRange(1), default=120, show_default=True, help="Seconds per cell."
+)
+def course_run(folders: tuple[Path, ...], out: Path, jobs: int, timeout: int) -> None:
+    """Run every notebook in FOLDERS headless (offline) and print each one's time."""
+    import time
+
+    from mlcicd.course.execute import run_notebooks, summary
+
+    notebooks = [nb for folder in folders for nb in sorted(folder.glob("*.ipynb"))]
+    if not notebooks:
+        click.echo(f"No notebooks in {', '.join(map(str, folders)) or '(no folder given)'} yet.")
+        return
+    start = time.perf_counter()
+    runs = run_notebooks(notebooks, out, jobs=jobs, timeout=timeout)
+    click.echo(summary(runs, time.perf_counter() - start))
+    if not all(run.ok for run in runs):
+        raise SystemExit(1)

@@ -115,3 +115,23 @@ class PipelineError(MlcicdError):
         self.message = message
         where = ": ".join(part for part in (path, location) if part)
         super().__init__(f"{where}: {message}" if where else message)
+
+
+class CourseError(MlcicdError):
+    """A course notebook, solution or exercise cannot be built or checked.
+
+    Attributes:
+        path: The notebook, when known.
+        cell: 1-based cell number in that notebook, when known.
+    """
+
+    exit_code = 2
+
+    def __init__(self, message: str, *, path: str | None = None, cell: int | None = None):
+        self.path = path
+        self.cell = cell
+        self.message = message
+        where = ": ".join(
+            part for part in (path, f"cell {cell}" if cell is not None else None) if part
+        )
+        super().__init__(f"{where}: {message}" if where else message)

@@ -1,0 +1,139 @@
+"""Run course notebooks headless with papermill, offline, and time each one (``make course``).
+
+:func:`run_notebooks` executes notebooks in a few worker processes, each
+kernel in the notebook's own folder with fake AWS credentials and the real-AWS
+guard, writes every executed notebook (failed ones too, to read) under the
+output folder, and returns one :class:`NotebookRun` per notebook.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mlcicd.testing.environment import DEFAULT_REGION, offline_environment
+
+
+@dataclass(frozen=True)
+class NotebookRun:
+    """How one notebook's run went.
+
+    Attributes:
+        path: The notebook as given.
+        output: Where the executed copy was written.
+        seconds: Wall-clock time of the run.
+        error: None when every cell ran; else the failing cell and its error.
+    """
+
+    path: Path
+    output: Path
+    seconds: float
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when every cell ran without error."""
+        return self.error is None
+
+
+def output_path(notebook: Path, out: Path) -> Path:
+    """Return where the executed copy of ``notebook`` goes: ``out/<folder>/<name>``."""
+    return out / notebook.resolve().parent.name / notebook.name
+
+
+def _run_one(
+    notebook: Path,
+    out: Path,
+    parameters: Mapping[str, Any],
+    timeout: int,
+    environ: Mapping[str, str],
+) -> NotebookRun:
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    target = output_path(notebook, out)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # The kernel inherits this process's environment: mask AWS before it starts.
+    os.environ.clear()
+    os.environ.update(offline_environment(environ, DEFAULT_REGION))
+    start = time.perf_counter()
+    error = None
+    try:
+        papermill.execute_notebook(
+            str(notebook),
+            str(target),
+            parameters=dict(parameters),
+            cwd=str(notebook.resolve().parent),
+            progress_bar=False,
+            log_output=False,
+            execution_timeout=timeout,
+        )
+    except PapermillExecutionError as failure:
+        error = f"cell {failure.exec_count}: {failure.ename}: {failure.evalue}".splitlines()[0]
+    except Exception as failure:  # a kernel that died, a timeout, an unreadable notebook
+        error = f"{type(failure).__name__}: {failure}".splitlines()[0]
+    return NotebookRun(notebook, target, time.perf_counter() - start, error)
+
+
+def run_notebooks(
+    notebooks: Sequence[Path],
+    out: Path,
+    *,
+    parameters: Mapping[str, Any] | None = None,
+    jobs: int = 2,
+    timeout: int = 120,
+) -> list[NotebookRun]:
+    """Execute ``notebooks`` offline, ``jobs`` at a time, into ``out``.
+
+    Args:
+        notebooks: The notebooks, run (and reported) in this order.
+        out: Folder for the executed copies (``out/<folder>/<name>``).
+        parameters: papermill parameters given to every notebook.
+        jobs: Notebooks run at the same time (worker processes).
+        timeout: Seconds one cell may run before its notebook fails.
+
+    Returns:
+        One run per notebook, in the order given.
+    """
+    parameters = dict(parameters or {})
+    environ = dict(os.environ)
+    if jobs <= 1 or len(notebooks) <= 1:
+        return [_in_process(nb, out, parameters, timeout, environ) for nb in notebooks]
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        futures = [pool.submit(_run_one, nb, out, parameters, timeout, environ) for nb in notebooks]
+        return [future.result() for future in futures]
+
+
+def _in_process(
+    notebook: Path,
+    out: Path,
+    parameters: Mapping[str, Any],
+    timeout: int,
+    environ: Mapping[str, str],
+) -> NotebookRun:
+    try:
+        return _run_one(notebook, out, parameters, timeout, environ)
+    finally:
+        os.environ.clear()
+        os.environ.update(environ)
+
+
+def summary(runs: Sequence[NotebookRun], seconds: float) -> str:
+    """Return the report: one line per notebook with its time, then the totals."""
+    lines = [
+        f"{run.seconds:6.1f} s  {'ok' if run.ok else 'FAILED':6}  {run.path}"
+        + (f"  ({run.error})" if run.error else "")
+        for run in runs
+    ]
+    good = sum(run.ok for run in runs)
+    lines.append(
+        f"{good} of {len(runs)} notebooks ran without error "
+        f"({sum(r.seconds for r in runs):.1f} s of notebook time, {seconds:.1f} s in all)."
+    )
+    lines += [f"failed: {run.path}" for run in runs if not run.ok]
+    return "\n".join(lines)

@@ -1,0 +1,147 @@
+"""Run pytest from a notebook on test code written in the notebook.
+
+Lessons and exercises write tests as strings (or files) and call
+:func:`run_pytest`, which runs them in a fresh pytest process, so that
+re-running a cell never meets a stale import, and prints one line per test.
+The offline-AWS safety net applies there as everywhere: the ``mlcicd.testing``
+pytest plugin loads with pytest.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+import xml.etree.ElementTree as ET
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from mlcicd.exceptions import CourseError
+
+
+@dataclass(frozen=True)
+class TestOutcome:
+    """One test's result.
+
+    Attributes:
+        name: ``file::test``.
+        outcome: ``passed``, ``failed``, ``error`` or ``skipped``.
+        message: First line of the failure message (empty when it passed).
+    """
+
+    __test__ = False  # not a pytest test class, despite its name
+
+    name: str
+    outcome: str
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class PytestRun:
+    """What :func:`run_pytest` found.
+
+    Attributes:
+        exit_code: pytest's exit code (0 all passed, 1 some failed, 5 none collected).
+        tests: Each test's outcome, in the order pytest ran them.
+        output: pytest's full terminal output, for the details.
+    """
+
+    exit_code: int
+    tests: tuple[TestOutcome, ...]
+    output: str
+
+    def count(self, outcome: str) -> int:
+        """Return how many tests had ``outcome``."""
+        return sum(test.outcome == outcome for test in self.tests)
+
+    @property
+    def passed(self) -> int:
+        """How many tests passed."""
+        return self.count("passed")
+
+    @property
+    def failed(self) -> int:
+        """How many tests failed or errored."""
+        return self.count("failed") + self.count("error")
+
+    def summary(self) -> str:
+        """One line per test and a total, with no timings (so the text is stable)."""
+        lines = []
+        for test in self.tests:
+            line = f"{test.outcome.upper():7} {test.name}"
+            lines.append(f"{line}  ({test.message})" if test.message else line)
+        counts = ", ".join(
+            f"{self.count(o)} {o}"
+            for o in ("passed", "failed", "error", "skipped")
+            if self.count(o)
+        )
+        lines.append(counts or "no tests collected")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return f"PytestRun(passed={self.passed}, failed={self.failed})"
+
+
+def run_pytest(
+    tests: str | Mapping[str, str], *args: str, timeout: float = 120, show: bool = True
+) -> PytestRun:
+    """Run test code in a fresh pytest process and print one line per test.
+
+    Args:
+        tests: The source of one test module, or ``{file name: source}`` for several
+            (e.g. a ``conftest.py`` beside ``test_features.py``).
+        *args: Extra pytest arguments, e.g. ``"-k", "nulls"``.
+        timeout: Seconds before the run is stopped.
+        show: Print the summary (the default) or only return it.
+
+    Returns:
+        The run's outcome; ``.output`` has pytest's full text.
+
+    Raises:
+        CourseError: When a file name is not a plain ``.py`` name, or the run times out.
+    """
+    files = {"test_notebook.py": tests} if isinstance(tests, str) else dict(tests)
+    for name in files:
+        if Path(name).name != name or not name.endswith(".py"):
+            raise CourseError(f"test file name {name!r}: use a plain file name ending in .py")
+    with tempfile.TemporaryDirectory(prefix="mlcicd-pytest-") as folder:
+        root = Path(folder)
+        for name, source in files.items():
+            (root / name).write_text(source, encoding="utf-8")
+        report = root / "report.xml"
+        command = [
+            sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+            "-o", "addopts=", f"--rootdir={root}", f"--junitxml={report}", *args,
+        ]  # fmt: skip
+        try:
+            done = subprocess.run(
+                command, cwd=root, capture_output=True, text=True, timeout=timeout, check=False
+            )
+        except subprocess.TimeoutExpired:
+            raise CourseError(
+                f"the tests ran longer than {timeout:g} s and were stopped; look for a loop "
+                "that never ends, or pass a larger timeout="
+            ) from None
+        outcomes = _read_report(report) if report.exists() else ()
+        run = PytestRun(done.returncode, outcomes, done.stdout + done.stderr)
+    if show:
+        print(run.summary())
+    return run
+
+
+def _read_report(report: Path) -> tuple[TestOutcome, ...]:
+    outcomes = []
+    for case in ET.parse(report).getroot().iter("testcase"):
+        module = (case.get("classname") or "").split(".")[0]
+        name = f"{module}.py::{case.get('name')}" if module else str(case.get("name"))
+        outcome, message = "passed", ""
+        for tag in ("failure", "error", "skipped"):
+            found = case.find(tag)
+            if found is not None:
+                outcome = "failed" if tag == "failure" else tag
+                text = found.get("message") or found.text or ""
+                message = text.strip().splitlines()[0] if text.strip() else ""
+                break
+        outcomes.append(TestOutcome(name, outcome, message))
+    return tuple(outcomes)
