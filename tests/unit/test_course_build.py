@@ -1,4 +1,4 @@
-"""``mlcicd course build``: exercises and manifest from solutions, deterministic, never losing work."""
+"""``mlcicd course build``: exercises and manifest from solutions, deterministic, losing nothing."""
 
 from __future__ import annotations
 
@@ -49,7 +49,8 @@ def write_solution(root: Path, name: str = "98_doubling", *extra: object) -> Pat
         ),
         (
             "### BEGIN SOLUTION\nmodel = fit()\n### END SOLUTION",
-            '# TODO: write your code here\nraise NotImplementedError("replace this line with your code")',
+            "# TODO: write your code here\n"
+            'raise NotImplementedError("replace this line with your code")',
         ),
     ],
     ids=["inside a function", "top level, no instruction"],
@@ -145,7 +146,7 @@ def test_a_learners_edited_exercise_is_never_overwritten_without_force(
     nb.cells[0].source = "# Doubling, revised"
     n.write(nb, solution)
 
-    with pytest.raises(CourseError, match="changed since the last build .* --force"):
+    with pytest.raises(CourseError, match=r"changed since the last build .* --force"):
         build_course(tmp_path)
     assert exercise.read_bytes() == learners
 

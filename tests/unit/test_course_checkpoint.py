@@ -88,7 +88,7 @@ def test_checkpoint_reads_the_callers_variables_and_prints_one_line(
 
 
 def test_an_unknown_checkpoint_is_a_clear_error() -> None:
-    with pytest.raises(CourseError, match="there is no checkpoint 97.3"):
+    with pytest.raises(CourseError, match=r"there is no checkpoint 97\.3"):
         get_check("97.3")
 
 
@@ -99,7 +99,10 @@ def test_an_id_registered_twice_is_refused(double_check: str) -> None:
 
 def test_case_prefixes_the_problem_and_expect_fails_only_on_false() -> None:
     expect(1 == 1, "never raised")
-    with pytest.raises(CheckFailed, match=r"^an empty frame: it has 0 rows$"), case("an empty frame"):
+    with (
+        pytest.raises(CheckFailed, match=r"^an empty frame: it has 0 rows$"),
+        case("an empty frame"),
+    ):
         expect(False, "it has 0 rows")
 
 

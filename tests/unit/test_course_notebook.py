@@ -25,7 +25,7 @@ def test_a_checkpoint_cell_is_locked_tagged_and_stores_its_success_line() -> Non
 
 @pytest.mark.parametrize(("checkpoint_id", "points"), [("2.1", 1), ("02", 1), ("02.1", 0)])
 def test_a_malformed_checkpoint_is_refused(checkpoint_id: str, points: int) -> None:
-    with pytest.raises(CourseError, match="ids are NN.K"):
+    with pytest.raises(CourseError, match=r"ids are NN\.K"):
         n.checkpoint_cell(checkpoint_id, points)
 
 

@@ -70,7 +70,7 @@ class Finding:
 Hit = tuple[int | None, str, str]
 
 _ABSOLUTE = re.compile(
-    r"(?<![\w$.{}-])(?:/(?:home|Users|root|tmp|work|private|mnt|var/folders)/[\w.-]+|[A-Z]:\\\\?\w)"
+    r"(?<![\w$.{}-])(?:/(?:home|Users|root|tmp|work|private|mnt|var/folders)(?:/[\w.-]+)+|[A-Z]:\\\\?\w)"
 )
 _MACHINE = (
     (re.compile(r"\b0x[0-9a-fA-F]{6,}\b"), "an object address"),
@@ -186,8 +186,8 @@ def rule_lesson_sections(subject: Subject) -> Iterator[Hit]:
     ).lower()
     source = "\n".join(_text(cell.source) for cell in subject.nb.cells if cell.cell_type == "code")
     for words, what in (
-        ("objectives", "an objectives section"),
-        ("muddy points", "a muddy points section"),
+        ("objectives", "objectives section"),
+        ("muddy points", "muddy points section"),
     ):
         if words not in prose:
             yield None, f"has no {what}", f"add a markdown heading '{words.capitalize()}'"

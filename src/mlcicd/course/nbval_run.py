@@ -1,0 +1,96 @@
+"""Run nbval from the outside and read its verdict per notebook cell.
+
+nbval runs in its own pytest process, exactly as a learner or CI runs it
+(``pytest --nbval-lax``); :func:`read_report` reads its JUnit report back.
+Cells are numbered as nbval numbers them: code cells only, from 0.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from mlcicd.exceptions import CourseError
+
+
+@dataclass(frozen=True)
+class CellResult:
+    """nbval's verdict on one code cell.
+
+    Attributes:
+        outcome: ``passed``, ``failed``, ``error`` or ``skipped``.
+        message: nbval's explanation (empty when it passed).
+    """
+
+    outcome: str
+    message: str = ""
+
+
+#: ``"folder/file.ipynb"`` (as given to nbval) -> code cell number -> verdict.
+NbvalResults = dict[str, dict[int, CellResult]]
+
+
+def read_report(report: Path) -> NbvalResults:
+    """Return the per-cell results in nbval's JUnit report.
+
+    Raises:
+        CourseError: When the report is not JUnit XML.
+    """
+    try:
+        root = ET.parse(report).getroot()
+    except (OSError, ET.ParseError) as error:
+        raise CourseError(f"cannot read nbval's report: {error}", path=str(report)) from None
+    results: NbvalResults = {}
+    for case in root.iter("testcase"):
+        # xunit1 reports carry the file; the classname ("dir.sub.nb.ipynb")
+        # loses dots in folder names, so it is only the fallback.
+        parts = (case.get("classname") or "").split(".")
+        notebook = case.get("file") or "/".join([*parts[:-2], ".".join(parts[-2:])])
+        cell = int((case.get("name") or "").removeprefix("Cell "))
+        result = CellResult("passed")
+        for tag in ("failure", "error", "skipped"):
+            found = case.find(tag)
+            if found is not None:
+                outcome = "failed" if tag == "failure" else tag
+                result = CellResult(outcome, (found.text or found.get("message") or "").strip())
+                break
+        results.setdefault(notebook, {})[cell] = result
+    return results
+
+
+def run_nbval(
+    paths: Sequence[Path | str],
+    report: Path,
+    *,
+    cwd: Path,
+    workers: int = 1,
+    cell_timeout: int = 120,
+) -> NbvalResults:
+    """Run ``pytest --nbval-lax`` on ``paths`` (relative to ``cwd``) and return its results.
+
+    Args:
+        paths: Notebooks or folders of notebooks.
+        report: Where nbval's JUnit report is written.
+        cwd: The folder pytest runs in; result keys are relative to it.
+        workers: pytest-xdist workers (one notebook per worker at a time).
+        cell_timeout: Seconds one cell may run.
+
+    Raises:
+        CourseError: When nbval could not run at all (no report was written).
+    """
+    parallel = ["-n", str(workers), "--dist", "loadfile"] if workers > 1 else []
+    command = [
+        sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-o", "addopts=", "-q",
+        "-o", "junit_family=xunit1",
+        "--nbval-lax", "--nbval-current-env", f"--nbval-cell-timeout={cell_timeout}",
+        f"--junitxml={report}", *parallel, *map(str, paths),
+    ]  # fmt: skip
+    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False)
+    if not Path(report).exists():
+        tail = (done.stdout + done.stderr).strip().splitlines()[-5:]
+        raise CourseError("nbval did not run: " + " / ".join(tail))
+    return read_report(report)

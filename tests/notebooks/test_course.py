@@ -1,0 +1,152 @@
+"""The course as a whole: exercises up to date, notebooks clean, links resolve, quizzes complete."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import nbformat
+import papermill
+import pytest
+from nbclient import NotebookClient
+
+from mlcicd.course import build_course, lint_notebooks
+from mlcicd.course.checkpoint import registered
+from mlcicd.course.notebook import checkpoint_cell, checkpoint_info, read
+
+ROOT = Path(__file__).resolve().parents[2]
+LESSONS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+SOLUTIONS = sorted((ROOT / "solutions").glob("*.ipynb"))
+EXERCISES = sorted((ROOT / "exercises").glob("*.ipynb"))
+LINK = re.compile(r"\]\(([^)\s]+)\)")
+RunMake = Callable[..., subprocess.CompletedProcess[str]]
+
+
+def markdown(path: Path) -> str:
+    return "\n".join(c.source for c in read(path).cells if c.cell_type == "markdown")
+
+
+def code(path: Path) -> str:
+    return "\n".join(c.source for c in read(path).cells if c.cell_type == "code")
+
+
+def test_the_course_has_its_lessons_and_exercises() -> None:
+    numbers = [p.name[:2] for p in LESSONS]
+    assert numbers == ["00", "01", "02", "03", "04", "05", "06", "07", "08", "10"]
+    assert [p.name for p in SOLUTIONS] == [p.name for p in EXERCISES]
+    assert [p.name[:2] for p in SOLUTIONS] == ["02", "03", "04", "05", "06", "07", "08", "10"]
+
+
+def test_the_exercises_are_built_from_the_solutions() -> None:
+    report = build_course(ROOT, check=True)
+    stale = [str(p.relative_to(ROOT)) for p in (*report.changed, *report.removed)]
+    assert not stale, f"stale: {stale}; run `mlcicd course build` and commit the result"
+
+
+def test_every_notebook_follows_the_course_rules() -> None:
+    findings = [str(f) for f in lint_notebooks(ROOT)]
+    assert not findings, "\n".join(findings)
+
+
+def test_the_start_page_links_every_lesson_and_exercise() -> None:
+    links = set(LINK.findall(markdown(ROOT / "notebooks" / "00_start_here.ipynb")))
+    expected = {p.name for p in LESSONS[1:]} | {f"../exercises/{p.name}" for p in EXERCISES}
+    assert expected - links == set()
+
+
+@pytest.mark.parametrize("path", LESSONS + SOLUTIONS, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_every_relative_link_resolves(path: Path) -> None:
+    for target in LINK.findall(markdown(path)):
+        if target.startswith(("http://", "https://", "#", "mailto:")):
+            continue
+        file = target.split("#")[0]
+        assert (path.parent / file).exists(), f"{path.name} links {target}, which does not exist"
+
+
+@pytest.mark.parametrize(
+    "name", ["BUILDSPEC_SERVICE", "BLUE_GREEN_E2E", "PYRAMID_BASE", "SOURCE_VS_BUILD"]
+)
+def test_each_study_guide_question_is_in_a_lesson_quiz(name: str) -> None:
+    quizzes = [
+        cell.source
+        for path in LESSONS
+        for cell in read(path).cells
+        if cell.cell_type == "code" and "Quiz(" in cell.source
+    ]
+    assert any(name in quiz for quiz in quizzes), f"no lesson quiz asks questions.{name}"
+
+
+def test_every_registered_checkpoint_is_in_exactly_one_solution() -> None:
+    in_notebooks = [
+        (info, path.name)
+        for path in SOLUTIONS
+        for cell in read(path).cells
+        if (info := checkpoint_info(cell))
+    ]
+    assert sorted(info for info, _ in in_notebooks) == [(c.id, c.points) for c in registered()]
+    manifest = json.loads((ROOT / "exercises" / "manifest.json").read_text())
+    listed = [(p["id"], p["points"]) for e in manifest["exercises"] for p in e["checkpoints"]]
+    assert sorted(listed) == sorted(info for info, _ in in_notebooks)
+
+
+@pytest.mark.parametrize("spec", registered(), ids=lambda c: c.id)
+def test_each_checkpoint_names_a_cell_that_exists(spec: object) -> None:
+    """The 'run ... first' advice quotes a heading a learner can find in the exercise."""
+    (solution,) = [p for p in SOLUTIONS if p.name.startswith(spec.id[:2] + "_")]
+    quoted = re.findall(r"'([^']+)'", spec.defined_in)
+    assert quoted, f"{spec.id}: defined_in should quote a heading: {spec.defined_in!r}"
+    assert all(q in markdown(solution) for q in quoted), (spec.id, quoted)
+
+
+def test_checkpoints_run_out_of_order_say_which_cell_to_run_first(tmp_path: Path) -> None:
+    """A fresh kernel (as after a restart) runs only the checkpoint cells of every exercise."""
+    cells = [checkpoint_cell(c.id, c.points) for c in registered()]
+    nb = nbformat.v4.new_notebook(cells=cells, metadata={"kernelspec": {"name": "python3"}})
+    NotebookClient(nb, timeout=60, resources={"metadata": {"path": str(tmp_path)}}).execute()
+    for cell, spec in zip(nb.cells, registered(), strict=True):
+        (line,) = [o["text"] for o in cell.outputs]
+        assert line.startswith(f"Checkpoint {spec.id} cannot run yet (0/{spec.points} points): `")
+        assert f"Run {spec.defined_in} first" in line
+
+
+def test_a_lesson_runs_with_non_default_parameters(tmp_path: Path) -> None:
+    out = tmp_path / "03.ipynb"
+    papermill.execute_notebook(
+        str(ROOT / "notebooks" / "03_data_tests.ipynb"),
+        str(out),
+        parameters={"rows": 300, "seed": 11},
+        cwd=str(ROOT / "notebooks"),
+        progress_bar=False,
+    )
+    executed = read(out)
+    injected = [c for c in executed.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    assert injected and "rows = 300" in injected[0].source
+    shown = "\n".join(
+        str(o.get("text", "")) + str(o.get("data", {}).get("text/plain", ""))
+        for c in executed.cells
+        if c.cell_type == "code"
+        for o in c.outputs
+    )
+    assert "300" in shown  # the lesson's data really has the rows asked for
+
+
+def test_make_course_runs_every_lesson_headless(tmp_path: Path, run_make: RunMake) -> None:
+    result = run_make("course", "LESSONS=notebooks", f"COURSE_OUT={tmp_path}")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert f"{len(LESSONS)} of {len(LESSONS)} notebooks ran without error" in result.stdout
+    assert sorted(p.name for p in (tmp_path / "notebooks").iterdir()) == [p.name for p in LESSONS]
+
+
+def test_the_kernel_the_notebooks_name_is_this_environments_python() -> None:
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    names = {read(p).metadata["kernelspec"]["name"] for p in LESSONS + SOLUTIONS + EXERCISES}
+    assert names == {"python3"}
+    spec = KernelSpecManager().get_kernel_spec("python3")
+    # jupyter_client runs "python" in a kernel.json as the Python running Jupyter: this venv's.
+    assert spec.argv[0] in {"python", "python3", sys.executable}, spec.argv
+    assert spec.language == "python"
