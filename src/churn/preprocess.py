@@ -26,7 +26,6 @@ from typing import TypeVar
 
 import numpy as np
 import pandas as pd
-from sklearn.exceptions import NotFittedError
 
 from churn.exceptions import DataError
 from churn.schema import categorical_features, column, numeric_features
@@ -70,6 +69,10 @@ def _require_numbers(frame: pd.DataFrame, name: str) -> None:
 
 def _fitted(state: State | None, step: str) -> State:
     if state is None:
+        # Imported here: scikit-learn costs a second to import, and transforming
+        # needs nothing else from it.
+        from sklearn.exceptions import NotFittedError
+
         raise NotFittedError(f"{step} is not fitted: call fit(training_frame) before transform")
     return state
 

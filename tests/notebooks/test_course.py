@@ -9,14 +9,13 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-import nbformat
 import papermill
 import pytest
 from nbclient import NotebookClient
 
 from mlcicd.course import build_course, lint_notebooks
 from mlcicd.course.checkpoint import registered
-from mlcicd.course.notebook import checkpoint_cell, checkpoint_info, read
+from mlcicd.course.notebook import checkpoint_cell, checkpoint_info, new_notebook, read
 
 ROOT = Path(__file__).resolve().parents[2]
 LESSONS = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -105,7 +104,7 @@ def test_each_checkpoint_names_a_cell_that_exists(spec: object) -> None:
 def test_checkpoints_run_out_of_order_say_which_cell_to_run_first(tmp_path: Path) -> None:
     """A fresh kernel (as after a restart) runs only the checkpoint cells of every exercise."""
     cells = [checkpoint_cell(c.id, c.points) for c in registered()]
-    nb = nbformat.v4.new_notebook(cells=cells, metadata={"kernelspec": {"name": "python3"}})
+    nb = new_notebook(cells)
     NotebookClient(nb, timeout=60, resources={"metadata": {"path": str(tmp_path)}}).execute()
     for cell, spec in zip(nb.cells, registered(), strict=True):
         (line,) = [o["text"] for o in cell.outputs]
@@ -139,6 +138,16 @@ def test_make_course_runs_every_lesson_headless(tmp_path: Path, run_make: RunMak
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert f"{len(LESSONS)} of {len(LESSONS)} notebooks ran without error" in result.stdout
     assert sorted(p.name for p in (tmp_path / "notebooks").iterdir()) == [p.name for p in LESSONS]
+    # Every lesson after the start page shows at least one figure (toolkit drawings included).
+    for lesson in LESSONS[1:]:
+        outputs = [
+            o
+            for c in read(tmp_path / "notebooks" / lesson.name).cells
+            for o in c.get("outputs", [])
+        ]
+        assert any("image/png" in o.get("data", {}) for o in outputs), (
+            f"{lesson.name} shows no figure"
+        )
 
 
 def test_the_kernel_the_notebooks_name_is_this_environments_python() -> None:

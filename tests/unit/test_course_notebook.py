@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import nbformat
@@ -119,3 +120,12 @@ def test_write_leaves_no_temporary_file_and_round_trips(tmp_path: Path) -> None:
     assert [p.name for p in path.parent.iterdir()] == ["nb.ipynb"]
     assert n.read(path) == nb
     assert path.read_text().endswith("}\n")
+
+
+def test_sources_saved_as_lists_of_lines_are_read_as_text(tmp_path: Path) -> None:
+    nb = n.new_notebook([n.code("x = 1\ny = 2")])
+    raw = json.loads(n.dumps(nb))
+    raw["cells"][0]["source"] = ["x = 1\n", "y = 2"]  # how Jupyter itself saves sources
+    path = tmp_path / "lines.ipynb"
+    path.write_text(json.dumps(raw))
+    assert n.read(path).cells[0].source == "x = 1\ny = 2"

@@ -30,6 +30,7 @@ from typing import Any
 import nbformat
 from nbformat import NotebookNode
 
+from mlcicd.course.checkpoint import success_line
 from mlcicd.exceptions import CourseError
 
 SOLUTION_TAG = "solution"
@@ -47,16 +48,6 @@ KERNELSPEC: Mapping[str, str] = {
 }
 
 _CHECKPOINT_ID = re.compile(r"^\d{2}\.\d+$")
-
-
-def success_line(checkpoint_id: str, points: int) -> str:
-    """Return the one line a passing checkpoint prints (and its cell stores).
-
-    Args:
-        checkpoint_id: E.g. ``"02.1"``.
-        points: The checkpoint's points.
-    """
-    return f"Checkpoint {checkpoint_id} passed ({points}/{points} points)"
 
 
 def tags(cell: Mapping[str, Any]) -> list[str]:
@@ -262,7 +253,7 @@ def read(path: Path) -> NotebookNode:
         data = json.loads(text)
         if not isinstance(data, dict) or "nbformat" not in data:
             raise ValueError("JSON without the nbformat field")
-        nb = nbformat.convert(nbformat.from_dict(data), 4)
+        nb = nbformat.reads(text, as_version=4)  # also joins list-of-lines sources
         nbformat.validate(nb)
     except Exception as error:  # nbformat raises json, ValueError and its own errors
         raise CourseError(

@@ -111,7 +111,9 @@ def run_pytest(
             (root / name).write_text(source, encoding="utf-8")
         report = root / "report.xml"
         command = [
-            sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+            # nbval's plugin is not needed for test modules, and loading it costs
+            # seconds (nbformat's schema validation) on every run.
+            sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:nbval",
             "-o", "addopts=", f"--rootdir={root}", f"--junitxml={report}", *args,
         ]  # fmt: skip
         try:

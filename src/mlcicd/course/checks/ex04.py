@@ -1,0 +1,274 @@
+"""Checkpoints of exercise 04 (Model tests): hidden cases run against the learner's objects.
+
+The cases use small deterministic stand-in models (a class with ``predict_proba``
+whose scores are a formula of the columns) and hand-written metric dicts, so
+every expected answer is known exactly and no case trains anything.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from churn.gate import QualityGate
+from churn.train import Metrics
+from mlcicd.course.checkpoint import case, check, expect
+
+
+class FormulaModel:
+    """A stand-in model: its churn probability is ``score(frame)``, clipped into [0, 1]."""
+
+    def __init__(self, score: Callable[[pd.DataFrame], Any]) -> None:
+        """Keep the scoring formula.
+
+        Args:
+            score: Maps a frame to one number (or array-like) per row.
+        """
+        self.score = score
+
+    def predict_proba(self, frame: pd.DataFrame) -> np.ndarray:
+        """Return the formula's scores, clipped into [0, 1]."""
+        values = np.asarray(self.score(frame), dtype=float) * np.ones(len(frame))
+        return np.clip(values, 0.0, 1.0)
+
+
+def customers() -> pd.DataFrame:
+    """Four fixed customers with the columns the stand-in models read."""
+    return pd.DataFrame(
+        {
+            "customer_id": ["C1", "C2", "C3", "C4"],
+            "support_calls": [0, 2, 5, 9],
+            "tenure_months": [1, 12, 30, 60],
+            "region": ["north", "south", "east", "west"],
+        }
+    )
+
+
+def _as_names(result: object) -> list[str] | None:
+    # A list or tuple of names; anything else is reported by the caller.
+    if isinstance(result, list | tuple) and all(isinstance(item, str) for item in result):
+        return list(result)
+    return None
+
+
+@check(
+    "04.1",
+    points=2,
+    needs=("failing_minimums",),
+    hint=(
+        "For each (metric, floor) in `minimums`, the metric fails when it is missing from "
+        "`metrics`, is NaN, or is below the floor; a value equal to the floor passes."
+    ),
+    defined_in="the cell under 'Exercise 1'",
+)
+def minimum_thresholds(failing_minimums: Callable[..., Any]) -> None:
+    """``failing_minimums(metrics, minimums)`` lists the metrics below their floor, in order."""
+    floors = {"roc_auc": 0.75, "f1": 0.45, "recall": 0.35}
+    with case("every metric above its floor"):
+        got = failing_minimums({"roc_auc": 0.86, "f1": 0.55, "recall": 0.47}, floors)
+        expect(_as_names(got) == [], f"expected [], got {got!r}")
+    with case("recall 0.20 below its floor 0.35"):
+        got = failing_minimums({"roc_auc": 0.86, "f1": 0.55, "recall": 0.20}, floors)
+        expect(_as_names(got) == ["recall"], f"expected ['recall'], got {got!r}")
+    with case("roc_auc 0.5 and f1 0.3 both below (a guessing model)"):
+        got = failing_minimums({"roc_auc": 0.5, "f1": 0.3, "recall": 0.9}, floors)
+        expect(
+            _as_names(got) == ["roc_auc", "f1"],
+            f"expected ['roc_auc', 'f1'] (the order of `minimums`), got {got!r}",
+        )
+    with case("f1 exactly at its floor 0.45"):
+        got = failing_minimums({"roc_auc": 0.8, "f1": 0.45, "recall": 0.35}, floors)
+        expect(_as_names(got) == [], f"a value equal to the floor passes; got {got!r}")
+    with case("f1 is NaN (it could not be computed)"):
+        got = failing_minimums({"roc_auc": 0.8, "f1": math.nan, "recall": 0.4}, floors)
+        expect(_as_names(got) == ["f1"], f"NaN must fail (fail closed); got {got!r}")
+    with case("recall is missing from the metrics"):
+        got = failing_minimums({"roc_auc": 0.8, "f1": 0.5}, floors)
+        expect(_as_names(got) == ["recall"], f"a missing metric must fail; got {got!r}")
+    with case("a metric without a floor (precision 0.1) is not gated"):
+        got = failing_minimums({"roc_auc": 0.8, "f1": 0.5, "precision": 0.1}, {"roc_auc": 0.7})
+        expect(_as_names(got) == [], f"only metrics in `minimums` are checked; got {got!r}")
+
+
+def _number(value: object) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float | np.floating | np.integer):
+        return None
+    return float(value)
+
+
+@check(
+    "04.2",
+    points=2,
+    needs=("invariance_change",),
+    hint=(
+        "For each value, predict on a copy of the frame with the whole column set to it "
+        "(frame.assign(**{column: value})); the answer is the largest, over rows, of "
+        "(highest - lowest) probability across the values. Do not modify the frame."
+    ),
+    defined_in="the cell under 'Exercise 2'",
+)
+def invariance(invariance_change: Callable[..., Any]) -> None:
+    """``invariance_change(model, frame, column, values)`` is the largest per-row change."""
+    frame = customers()
+    regions = ["north", "south", "east", "west"]
+    with case("a model that ignores the region"):
+        model = FormulaModel(lambda f: 0.1 + 0.05 * f["support_calls"])
+        got = _number(invariance_change(model, frame, "region", regions))
+        expect(got is not None, "expected a number")
+        expect(abs(got) < 1e-9, f"expected 0.0, got {got!r}")
+    with case("a model that adds 0.2 for region 'east'"):
+        model = FormulaModel(lambda f: 0.3 + 0.2 * (f["region"] == "east"))
+        got = _number(invariance_change(model, frame, "region", regions))
+        expect(got is not None and abs(got - 0.2) < 1e-9, f"expected 0.2, got {got!r}")
+    with case("a model whose region effect grows with support calls (largest 0.45 on C4)"):
+        model = FormulaModel(lambda f: 0.1 + 0.05 * f["support_calls"] * (f["region"] == "west"))
+        got = _number(invariance_change(model, frame, "region", regions))
+        expect(
+            got is not None and abs(got - 0.45) < 1e-9,
+            f"expected 0.45 (the largest change of any one customer), got {got!r}",
+        )
+    with case("only two of the values ('north', 'south') are compared"):
+        model = FormulaModel(lambda f: 0.3 + 0.2 * (f["region"] == "east"))
+        got = _number(invariance_change(model, frame, "region", ["north", "south"]))
+        expect(got is not None and abs(got) < 1e-9, f"expected 0.0, got {got!r}")
+    with case("the caller's frame"):
+        before = frame.copy()
+        invariance_change(FormulaModel(lambda f: 0.5), frame, "region", regions)
+        expect(frame.equals(before), "the frame was modified; work on copies (frame.assign)")
+
+
+@check(
+    "04.3",
+    points=2,
+    needs=("directional_violations",),
+    hint=(
+        "Predict once with the column set to `lower` and once set to `higher` for every row; "
+        "count the rows where the `higher` probability is strictly below the `lower` one."
+    ),
+    defined_in="the cell under 'Exercise 3'",
+)
+def directional(directional_violations: Callable[..., Any]) -> None:
+    """``directional_violations(model, frame, column, lower, higher)`` counts the drops."""
+    frame = customers()
+    with case("a model where more support calls always raise the probability"):
+        model = FormulaModel(lambda f: 0.05 * f["support_calls"] + 0.005 * f["tenure_months"])
+        got = directional_violations(model, frame, "support_calls", 0, 6)
+        expect(_number(got) == 0, f"expected 0 violations, got {got!r}")
+    with case("a model that ignores support calls (equal probabilities are no drop)"):
+        model = FormulaModel(lambda f: 0.01 * f["tenure_months"])
+        got = directional_violations(model, frame, "support_calls", 0, 6)
+        expect(_number(got) == 0, f"expected 0 violations, got {got!r}")
+    with case("a model where calls lower the risk of customers with tenure over 20 (C3, C4)"):
+        model = FormulaModel(
+            lambda f: 0.5 + 0.04 * f["support_calls"] * np.where(f["tenure_months"] > 20, -1, 1)
+        )
+        got = directional_violations(model, frame, "support_calls", 0, 6)
+        expect(_number(got) == 2, f"expected 2 violations (C3 and C4), got {got!r}")
+    with case("every customer drops"):
+        model = FormulaModel(lambda f: 0.9 - 0.1 * f["support_calls"])
+        got = directional_violations(model, frame, "support_calls", 1, 3)
+        expect(_number(got) == 4, f"expected 4 violations, got {got!r}")
+    with case("the caller's frame"):
+        before = frame.copy()
+        directional_violations(FormulaModel(lambda f: 0.5), frame, "support_calls", 0, 6)
+        expect(frame.equals(before), "the frame was modified; work on copies (frame.assign)")
+
+
+@check(
+    "04.4",
+    points=2,
+    needs=("regressions",),
+    hint=(
+        "With no approved model return []. Otherwise a metric of the approved model regresses "
+        "when the candidate lacks it or its value is below approved - tolerance; compare with "
+        "a tiny allowance (e.g. 1e-9) so a drop of exactly the tolerance passes."
+    ),
+    defined_in="the cell under 'Exercise 4'",
+)
+def regression(regressions: Callable[..., Any]) -> None:
+    """``regressions(candidate, approved, tolerance)`` lists metrics that fell too far."""
+    approved = {"roc_auc": 0.86, "f1": 0.52, "recall": 0.45}
+    with case("no approved model yet (approved is None)"):
+        got = regressions({"roc_auc": 0.6, "f1": 0.1, "recall": 0.1}, None, 0.02)
+        expect(_as_names(got) == [], f"expected [] (nothing to regress from), got {got!r}")
+    with case("a candidate better on every metric"):
+        got = regressions({"roc_auc": 0.88, "f1": 0.55, "recall": 0.5}, approved, 0.02)
+        expect(_as_names(got) == [], f"expected [], got {got!r}")
+    with case("f1 0.49 vs approved 0.52 with tolerance 0.02"):
+        got = regressions({"roc_auc": 0.86, "f1": 0.49, "recall": 0.45}, approved, 0.02)
+        expect(_as_names(got) == ["f1"], f"expected ['f1'], got {got!r}")
+    with case("f1 0.47 vs approved 0.52 with tolerance 0.05 (a drop of exactly the tolerance)"):
+        got = regressions({"roc_auc": 0.86, "f1": 0.47, "recall": 0.45}, approved, 0.05)
+        expect(
+            _as_names(got) == [],
+            f"a drop of exactly the tolerance passes (0.52 - 0.05 is 0.47000000000000003 "
+            f"in floating point); got {got!r}",
+        )
+    with case("tolerance 0 and roc_auc 0.859 vs 0.86"):
+        got = regressions({"roc_auc": 0.859, "f1": 0.52, "recall": 0.45}, approved, 0.0)
+        expect(_as_names(got) == ["roc_auc"], f"expected ['roc_auc'], got {got!r}")
+    with case("the candidate has no recall"):
+        got = regressions({"roc_auc": 0.86, "f1": 0.52}, approved, 0.02)
+        expect(_as_names(got) == ["recall"], f"a missing metric regresses; got {got!r}")
+    with case("roc_auc and recall both fell by 0.1"):
+        got = regressions({"roc_auc": 0.76, "f1": 0.52, "recall": 0.35}, approved, 0.02)
+        expect(
+            _as_names(got) == ["roc_auc", "recall"],
+            f"expected ['roc_auc', 'recall'] (the approved model's order), got {got!r}",
+        )
+
+
+def _metrics(roc_auc: float, f1: float, precision: float, recall: float) -> Metrics:
+    return Metrics(roc_auc=roc_auc, f1=f1, precision=precision, recall=recall, rows=1000)
+
+
+@check(
+    "04.5",
+    points=2,
+    needs=("make_release_gate",),
+    hint=(
+        "QualityGate takes minimums= (a dict of metric name to floor: roc_auc, f1 and "
+        "recall only, no precision) and tolerance= (the largest drop, 0.01)."
+    ),
+    defined_in="the cell under 'Exercise 5'",
+)
+def release_gate(make_release_gate: Callable[[], Any]) -> None:
+    """``make_release_gate()`` returns the QualityGate the exercise specifies."""
+    gate = None
+    with case("make_release_gate()"):
+        gate = make_release_gate()
+        expect(
+            isinstance(gate, QualityGate), f"expected a QualityGate, got a {type(gate).__name__}"
+        )
+    good = _metrics(0.85, 0.55, 0.3, 0.45)
+    with case("a first model with roc_auc 0.85, f1 0.55, precision 0.30, recall 0.45"):
+        verdict = gate.evaluate(good, None)
+        expect(
+            verdict.passed,
+            "it should pass (precision has no floor in this gate); the gate said: "
+            + "; ".join(c.message for c in verdict.failures),
+        )
+    for name, values in {
+        "roc_auc 0.79": (0.79, 0.55, 0.6, 0.45),
+        "f1 0.49": (0.85, 0.49, 0.6, 0.45),
+        "recall 0.39": (0.85, 0.55, 0.6, 0.39),
+    }.items():
+        with case(f"a first model with {name} (just under its floor)"):
+            verdict = gate.evaluate(_metrics(*values), None)
+            expect(not verdict.passed, f"it should fail on {name.split()[0]}'s floor, but passed")
+    with case("a candidate 0.015 below the approved roc_auc (tolerance 0.01)"):
+        approved = _metrics(0.87, 0.55, 0.6, 0.45)
+        verdict = gate.evaluate(_metrics(0.855, 0.55, 0.6, 0.45), approved)
+        expect(not verdict.passed, "it should fail the regression check, but passed")
+    with case("a candidate 0.01 below the approved roc_auc (tolerance 0.01)"):
+        approved = _metrics(0.87, 0.55, 0.6, 0.45)
+        verdict = gate.evaluate(_metrics(0.86, 0.55, 0.6, 0.45), approved)
+        expect(
+            verdict.passed,
+            "a drop of exactly the tolerance passes; the gate said: "
+            + "; ".join(c.message for c in verdict.failures),
+        )
