@@ -95,8 +95,10 @@ def running_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningLab
 def test_lab_prints_its_port_and_start_page(running_lab: RunningLab) -> None:
     port = running_lab.base.rsplit(":", 1)[1]
     assert running_lab.first_lines[0] == (
-        f"JupyterLab on port {port}: {running_lab.base}/lab/tree/notebooks"
+        f"JupyterLab on port {port}: {running_lab.base}/lab/tree/notebooks/00_start_here.ipynb"
     )
+    status, _ = get(f"{running_lab.base}/api/contents/notebooks/00_start_here.ipynb")
+    assert status == 200  # the page it lands on is served
 
 
 def test_lab_answers_200_without_a_token_on_loopback(running_lab: RunningLab) -> None:

@@ -103,24 +103,14 @@ def run_notebooks(
     parameters = dict(parameters or {})
     environ = dict(os.environ)
     if jobs <= 1 or len(notebooks) <= 1:
-        return [_in_process(nb, out, parameters, timeout, environ) for nb in notebooks]
+        try:
+            return [_run_one(nb, out, parameters, timeout, environ) for nb in notebooks]
+        finally:  # _run_one masks this process's environment for its kernels
+            os.environ.clear()
+            os.environ.update(environ)
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         futures = [pool.submit(_run_one, nb, out, parameters, timeout, environ) for nb in notebooks]
         return [future.result() for future in futures]
-
-
-def _in_process(
-    notebook: Path,
-    out: Path,
-    parameters: Mapping[str, Any],
-    timeout: int,
-    environ: Mapping[str, str],
-) -> NotebookRun:
-    try:
-        return _run_one(notebook, out, parameters, timeout, environ)
-    finally:
-        os.environ.clear()
-        os.environ.update(environ)
 
 
 def summary(runs: Sequence[NotebookRun], seconds: float) -> str:

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
-import os
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import boto3
@@ -21,6 +19,7 @@ from moto.core import enable_iam_authentication
 from moto.iam.access_control import IAMPolicy, PermissionResult
 
 from mlcicd.course.checkpoint import CheckFailed, case, check, expect
+from mlcicd.course.checks.support import environ
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -245,20 +244,6 @@ def alerts_are_read_parsed_and_acknowledged(read_gate_alerts: Callable[..., Any]
 # 05.3 ----------------------------------------------------------------------
 
 
-@contextmanager
-def _environ(values: Mapping[str, str]) -> Iterator[None]:
-    saved = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-
-
 def _handler_settings(bucket: str) -> dict[str, str]:
     return {
         "DATA_BUCKET": bucket,
@@ -276,7 +261,7 @@ def _run_handler(s3: Any, bucket: str, key: str, body: bytes) -> dict[str, Any]:
     # The handler's documented seam: hand it clients of the shared session.
     module._clients = lambda: module.Clients(s3=s3, sagemaker=_client("sagemaker"))
     try:
-        with _environ(_handler_settings(bucket)):
+        with environ(_handler_settings(bucket)):
             return module.handler(module.s3_put_event(bucket, key, len(body), etag), None)
     finally:
         module._clients = original

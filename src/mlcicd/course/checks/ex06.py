@@ -9,7 +9,6 @@ a function that hard-codes the notebook's names fails here.
 from __future__ import annotations
 
 import json
-import os
 import tempfile
 import threading
 from collections.abc import Callable, Iterator, Mapping
@@ -30,6 +29,7 @@ from churn.registry import (
 )
 from churn.train import Metrics
 from mlcicd.course.checkpoint import case, check, expect
+from mlcicd.course.checks.support import environ
 from mlcicd.testing import offline_aws
 
 IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/churn-inference:7"
@@ -195,20 +195,6 @@ def wait_for_status(wait_for_latest_status: Callable[..., Any]) -> None:
             expect(got is None, f"expected None after the timeout, got {got!r}")
 
 
-@contextmanager
-def _environment(settings: Mapping[str, str]) -> Iterator[None]:
-    saved = {name: os.environ.get(name) for name in settings}
-    os.environ.update(settings)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-
-
 def _clients() -> dict[str, Any]:
     """One client per service the checks use, for the running moto account."""
     return {name: boto3.client(name) for name in ("s3", "sns", "sqs", "sagemaker")}
@@ -238,7 +224,7 @@ def _account(suffix: str, aws: Mapping[str, Any] | None = None) -> Iterator[dict
         "OUTPUT_S3_URI": f"s3://{model_bucket}/check-output",
         "HYPERPARAMETERS": json.dumps({"C": 0.5}),
     }
-    with _environment(settings):
+    with environ(settings):
         yield {
             "data_bucket": data_bucket,
             "model_bucket": model_bucket,

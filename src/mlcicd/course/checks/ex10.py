@@ -19,12 +19,11 @@ import os
 import re
 import sys
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from mlcicd.buildspec import Buildspec, dumps, lint_text, run_buildspec
 from mlcicd.course.checkpoint import case, check, expect
+from mlcicd.course.checks.support import environ
 from mlcicd.course.pytest_run import PytestRun, TestOutcome, run_pytest
 from mlcicd.pipeline import Execution, Pipeline, ml_pipeline, simulate, validate
 
@@ -143,20 +142,6 @@ def _wrong_on_correct(test: TestOutcome | None, run: PytestRun) -> str:
     )
 
 
-@contextmanager
-def _no_plugin_autoload() -> Iterator[None]:
-    # The learner's tests need no plugin; loading none makes the run seconds faster.
-    saved = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
-    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
-    try:
-        yield
-    finally:
-        if saved is None:
-            os.environ.pop("PYTEST_DISABLE_PLUGIN_AUTOLOAD", None)
-        else:
-            os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = saved
-
-
 @check(
     "10.1",
     points=3,
@@ -175,7 +160,7 @@ def tests_catch_broken_normalize(UNIT_TESTS: str) -> None:
         )
     files = {"features.py": _FEATURES, "conftest.py": _CONFTEST, "test_features.py": UNIT_TESTS}
     with case("your tests against the correct normalize_features"):
-        with _no_plugin_autoload():
+        with environ({"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}):
             run = run_pytest(files, "-p", "no:randomly", show=False, timeout=60)
         expect(
             run.tests,
