@@ -405,3 +405,65 @@ def course_run(folders: tuple[Path, ...], out: Path, jobs: int, timeout: int) ->
     click.echo(summary(runs, time.perf_counter() - start))
     if not all(run.ok for run in runs):
         raise SystemExit(1)
+
+
+@main.command("grade")
+@click.argument("targets", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("-n", "workers", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Submissions graded at the same time.")  # fmt: skip
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the results as JSON.")  # fmt: skip
+@click.option("--junit", "junit_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write JUnit XML: one test case per checkpoint.")  # fmt: skip
+@click.option("--csv", "csv_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write a gradebook: a row per submission, a column per checkpoint.")  # fmt: skip
+@click.option("--timeout", type=click.IntRange(1), default=30, show_default=True,
+              help="Seconds one cell may run.")  # fmt: skip
+@click.option("--memory", "memory_mb", type=click.IntRange(256), default=4096,
+              show_default=True, help="Memory limit of each kernel, in MiB.")  # fmt: skip
+@click.option("--manifest", type=click.Path(dir_okay=False, path_type=Path),
+              help="The exercise manifest [default: nearest exercises/manifest.json].")  # fmt: skip
+@click.option("--exercise", help="The exercise every submission must be, e.g. 02_unit_tests.")
+@click.option("--shard", "shard_spec", metavar="K/N",
+              help="Grade only shard K of N (for parallel CI builds).")  # fmt: skip
+@click.option("--fail-under", type=float, default=None,
+              help="Exit 1 when a submission scores below this percentage.")  # fmt: skip
+def grade_command(
+    targets: tuple[Path, ...],
+    workers: int,
+    json_path: Path | None,
+    junit_path: Path | None,
+    csv_path: Path | None,
+    timeout: int,
+    memory_mb: int,
+    manifest: Path | None,
+    exercise: str | None,
+    shard_spec: str | None,
+    fail_under: float | None,
+) -> None:
+    """Grade exercise notebooks with nbval: points per checkpoint, and a gradebook.
+
+    TARGETS are notebooks, or folders of submissions (one notebook per learner,
+    or one folder per learner). The exit code is 0 when grading ran, whatever
+    the scores, and 2 when it could not; with --fail-under, 1 when a submission
+    scored below that percentage or could not be graded.
+    """
+    from mlcicd.grade.api import grade_paths
+    from mlcicd.grade.report import table, write_reports
+
+    results = grade_paths(
+        list(targets),
+        manifest=manifest,
+        workers=workers,
+        timeout=timeout,
+        memory_mb=memory_mb,
+        exercise=exercise,
+        shard_spec=shard_spec,
+    )
+    click.echo(table(results))
+    write_reports(results, json_path=json_path, junit_path=junit_path, csv_path=csv_path)
+    if fail_under is not None and any(
+        not r.graded or 100 * r.score < fail_under * r.max_score for r in results
+    ):
+        click.echo(f"Some submissions scored below {fail_under:g}%.")
+        raise SystemExit(1)

@@ -135,3 +135,21 @@ class CourseError(MlcicdError):
             part for part in (path, f"cell {cell}" if cell is not None else None) if part
         )
         super().__init__(f"{where}: {message}" if where else message)
+
+
+class GradeError(MlcicdError):
+    """Grading could not run at all (no manifest, no submissions, a bad option).
+
+    A broken *submission* is not an error of this kind: it becomes an error row
+    in the gradebook and the other submissions are graded.
+
+    Attributes:
+        path: The file or folder concerned, when known.
+    """
+
+    exit_code = 2
+
+    def __init__(self, message: str, *, path: str | None = None) -> None:
+        self.path = path
+        self.message = message
+        super().__init__(f"{path}: {message}" if path else message)

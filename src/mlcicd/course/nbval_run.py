@@ -10,7 +10,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,6 +69,10 @@ def run_nbval(
     cwd: Path,
     workers: int = 1,
     cell_timeout: int = 120,
+    env: Mapping[str, str] | None = None,
+    prefix: Sequence[str] = (),
+    preexec_fn: Callable[[], None] | None = None,
+    timeout: float | None = None,
 ) -> NbvalResults:
     """Run ``pytest --nbval-lax`` on ``paths`` (relative to ``cwd``) and return its results.
 
@@ -78,9 +82,14 @@ def run_nbval(
         cwd: The folder pytest runs in; result keys are relative to it.
         workers: pytest-xdist workers (one notebook per worker at a time).
         cell_timeout: Seconds one cell may run.
+        env: The environment of pytest and its kernels (default: this process's).
+        prefix: A command to run pytest under, e.g. one that takes the network away.
+        preexec_fn: Run in the child before pytest starts, e.g. to set resource limits.
+        timeout: Seconds the whole run may take.
 
     Raises:
-        CourseError: When nbval could not run at all (no report was written).
+        CourseError: When nbval could not run at all (no report was written), or
+            ran longer than ``timeout``.
     """
     parallel = ["-n", str(workers), "--dist", "loadfile"] if workers > 1 else []
     command = [
@@ -89,7 +98,19 @@ def run_nbval(
         "--nbval-lax", "--nbval-current-env", f"--nbval-cell-timeout={cell_timeout}",
         f"--junitxml={report}", *parallel, *map(str, paths),
     ]  # fmt: skip
-    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False)
+    try:
+        done = subprocess.run(
+            [*prefix, *command],
+            cwd=cwd,
+            env=None if env is None else dict(env),
+            preexec_fn=preexec_fn,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise CourseError(f"nbval ran longer than {timeout:g} s and was stopped") from None
     if not Path(report).exists():
         tail = (done.stdout + done.stderr).strip().splitlines()[-5:]
         raise CourseError("nbval did not run: " + " / ".join(tail))

@@ -23,12 +23,14 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import warnings
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 import nbformat
 from nbformat import NotebookNode
+from nbformat.warnings import DuplicateCellId
 
 from mlcicd.course.checkpoint import success_line
 from mlcicd.exceptions import CourseError
@@ -253,8 +255,11 @@ def read(path: Path) -> NotebookNode:
         data = json.loads(text)
         if not isinstance(data, dict) or "nbformat" not in data:
             raise ValueError("JSON without the nbformat field")
-        nb = nbformat.reads(text, as_version=4)  # also joins list-of-lines sources
-        nbformat.validate(nb)
+        with warnings.catch_warnings():
+            # Duplicate cell ids are renamed by nbformat; callers judge the cells themselves.
+            warnings.simplefilter("ignore", DuplicateCellId)
+            nb = nbformat.reads(text, as_version=4)  # also joins list-of-lines sources
+            nbformat.validate(nb)
     except Exception as error:  # nbformat raises json, ValueError and its own errors
         raise CourseError(
             f"not a readable notebook ({type(error).__name__}: {error})".splitlines()[0],

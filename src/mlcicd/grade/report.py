@@ -1,0 +1,123 @@
+"""Grading results as a terminal table, JSON, JUnit XML and a CSV gradebook.
+
+* :func:`table`: per submission, one line per checkpoint (id, points, status,
+  the check's message), then the total;
+* :func:`to_json`: ``{"submissions": [...]}``, each as
+  :meth:`~mlcicd.grade.model.SubmissionResult.to_dict`;
+* :func:`to_junit`: one test suite per submission, one test case per
+  checkpoint (what CodeBuild's reports and GitHub show);
+* :func:`to_csv`: one row per submission, one column per checkpoint, the total.
+
+Every writer is deterministic: the same results give the same bytes.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import xml.etree.ElementTree as ET
+from collections.abc import Sequence
+from pathlib import Path
+
+from mlcicd.course.notebook import write_text
+from mlcicd.grade.model import SubmissionResult
+
+
+def table(results: Sequence[SubmissionResult]) -> str:
+    """Return the results as text: a block per submission and a class total."""
+    blocks = []
+    for result in results:
+        title = f"{result.path} ({result.exercise or 'unknown exercise'})"
+        lines = [title]
+        if result.errors:
+            lines += [f"  not graded: {error}" for error in result.errors]
+        else:
+            lines.append(f"  {'checkpoint':<11} {'points':<7} {'status':<8} message")
+            for c in result.checkpoints:
+                points = f"{c.points}/{c.max_points}"
+                lines.append(f"  {c.id:<11} {points:<7} {c.status:<8} {c.message}".rstrip())
+        lines += [f"  warning: {warning}" for warning in result.warnings]
+        lines.append(f"  total {result.score}/{result.max_score}")
+        blocks.append("\n".join(lines))
+    graded = sum(r.graded for r in results)
+    blocks.append(
+        f"{len(results)} submission(s): {graded} graded, {len(results) - graded} not gradable."
+    )
+    return "\n\n".join(blocks)
+
+
+def to_json(results: Sequence[SubmissionResult]) -> str:
+    """Return the results as JSON text."""
+    data = {"generated_by": "mlcicd grade", "submissions": [r.to_dict() for r in results]}
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def to_junit(results: Sequence[SubmissionResult]) -> str:
+    """Return JUnit XML: a test suite per submission, a test case per checkpoint."""
+    suites = ET.Element("testsuites", name="mlcicd grade")
+    for result in results:
+        cases = list(result.checkpoints) if not result.errors else []
+        suite = ET.SubElement(
+            suites,
+            "testsuite",
+            name=f"{result.learner}/{result.exercise or 'unknown'}",
+            tests=str(len(cases) or 1),
+            failures=str(sum(c.status != "passed" for c in cases)),
+            errors=str(1 if result.errors else 0),
+        )
+        ET.SubElement(suite, "properties").extend(
+            [
+                ET.Element("property", name="path", value=result.path),
+                ET.Element("property", name="score", value=f"{result.score}/{result.max_score}"),
+            ]
+        )
+        classname = f"{result.learner}.{result.exercise or 'unknown'}"
+        if result.errors:
+            case = ET.SubElement(suite, "testcase", classname=classname, name="grading")
+            ET.SubElement(case, "error", message=result.errors[0]).text = "\n".join(result.errors)
+        for c in cases:
+            case = ET.SubElement(suite, "testcase", classname=classname, name=f"checkpoint {c.id}")
+            if c.status != "passed":
+                detail = f"{c.status} ({c.points}/{c.max_points} points): {c.message}"
+                ET.SubElement(case, "failure", message=detail).text = detail
+    ET.indent(suites)
+    return ET.tostring(suites, encoding="unicode", xml_declaration=True) + "\n"
+
+
+def to_csv(results: Sequence[SubmissionResult]) -> str:
+    """Return the gradebook: a row per submission, a column per checkpoint, then the total."""
+    ids = sorted(
+        {c.id for r in results for c in r.checkpoints},
+        key=lambda i: tuple(int(p) for p in i.split(".")),
+    )
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["learner", "exercise", "path", *ids, "score", "max_score", "errors"])
+    for r in results:
+        earned = {c.id: c.points for c in r.checkpoints}
+        writer.writerow(
+            [
+                r.learner,
+                r.exercise,
+                r.path,
+                *(earned.get(i, "") for i in ids),
+                r.score,
+                r.max_score,
+                "; ".join(r.errors),
+            ]
+        )
+    return out.getvalue()
+
+
+def write_reports(
+    results: Sequence[SubmissionResult],
+    *,
+    json_path: Path | None = None,
+    junit_path: Path | None = None,
+    csv_path: Path | None = None,
+) -> None:
+    """Write the asked-for reports, each through a temporary file (none is left half-written)."""
+    for path, render in ((json_path, to_json), (junit_path, to_junit), (csv_path, to_csv)):
+        if path is not None:
+            write_text(Path(path), render(results))

@@ -1,0 +1,267 @@
+"""Grade submissions: each one copied alone into a fresh folder and run under nbval, offline.
+
+:func:`grade_submission` grades one notebook: it reads the learner's file
+(never writing it), identifies the exercise, prepares the notebook to grade
+(:mod:`mlcicd.grade.prepare`), runs ``pytest --nbval-lax`` on it in a new
+temporary folder (so ``../solutions`` is not there) with a per-cell timeout,
+fake AWS credentials, the real-AWS guard, no network where the machine allows
+it and a memory limit, and maps nbval's per-cell verdicts to checkpoints.
+:func:`grade` does that for every submission found, ``workers`` at a time.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import resource
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from mlcicd.course.nbval_run import CellResult, run_nbval
+from mlcicd.course.notebook import read, write
+from mlcicd.exceptions import CourseError, GradeError
+from mlcicd.grade.manifest import ExerciseSpec
+from mlcicd.grade.model import CheckpointResult, SubmissionResult
+from mlcicd.grade.prepare import prepare
+from mlcicd.testing.environment import DEFAULT_REGION, offline_environment
+
+#: Set in the kernels of a grading run (``grade_me()`` does nothing there).
+GRADING_ENV = "MLCICD_GRADING"
+DEFAULT_TIMEOUT = 30
+DEFAULT_MEMORY_MB = 4096
+MESSAGE_LIMIT = 500
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m|#x1B\[[0-9;]*m")
+_LINE = re.compile(r"Checkpoint \d{2}\.\d+ (?:failed|cannot run yet) \([^\n]*")
+
+
+@dataclass(frozen=True)
+class Submission:
+    """A notebook to grade and whose it is.
+
+    Attributes:
+        path: The notebook.
+        learner: The learner's folder name, or the notebook's stem.
+    """
+
+    path: Path
+    learner: str
+
+
+def find_submissions(targets: Sequence[Path]) -> list[Submission]:
+    """Return the submissions in ``targets``, sorted by path.
+
+    A target is a notebook, a folder of notebooks (one per learner), or a
+    folder of learner folders (each holding that learner's notebooks).
+
+    Raises:
+        GradeError: When a target does not exist or holds no notebook.
+    """
+    found: list[Submission] = []
+    for target in targets:
+        if target.is_file():
+            found.append(Submission(target, target.stem))
+            continue
+        if not target.is_dir():
+            raise GradeError("there is no such file or folder", path=str(target))
+        notebooks = [p for p in sorted(target.glob("*.ipynb")) if p.is_file()]
+        found += [Submission(p, p.stem) for p in notebooks]
+        for folder in sorted(p for p in target.iterdir() if p.is_dir()):
+            if folder.name.startswith(".") or folder.name == "__pycache__":
+                continue
+            found += [Submission(p, folder.name) for p in sorted(folder.glob("*.ipynb"))]
+        if not notebooks and not any(s.path.is_relative_to(target) for s in found):
+            raise GradeError("holds no notebook (*.ipynb) to grade", path=str(target))
+    return sorted(found, key=lambda s: str(s.path))
+
+
+def shard(submissions: Sequence[Submission], spec: str) -> list[Submission]:
+    """Return shard ``K/N`` of ``submissions``: those at positions i with i % N == K - 1.
+
+    Raises:
+        GradeError: When ``spec`` is not ``K/N`` with 1 <= K <= N.
+    """
+    match = re.fullmatch(r"(\d+)/(\d+)", spec.strip())
+    if not match or not 1 <= int(match.group(1)) <= int(match.group(2)):
+        raise GradeError(f"--shard {spec!r}: give K/N with 1 <= K <= N, e.g. 1/4")
+    k, n = int(match.group(1)), int(match.group(2))
+    return [s for i, s in enumerate(submissions) if i % n == k - 1]
+
+
+def identify(
+    nb: Mapping, path: Path, exercises: Mapping[str, ExerciseSpec], expected: str | None
+) -> ExerciseSpec:
+    """Return the exercise a notebook is, from its metadata (else its file name).
+
+    Raises:
+        GradeError: When it is unknown, or another exercise than ``expected``.
+    """
+    claimed = nb.get("metadata", {}).get("mlcicd", {}).get("exercise")
+    by_name = [name for name in exercises if path.stem == name or path.stem.endswith(f"_{name}")]
+    name = claimed or (by_name[0] if by_name else None) or expected
+    if name is None:
+        raise GradeError(
+            "cannot tell which exercise this is (no course metadata, and the file name is "
+            "no exercise's); pass --exercise NAME"
+        )
+    if expected and name != expected:
+        raise GradeError(f"this is exercise {name}'s notebook, not {expected}'s")
+    if name not in exercises:
+        raise GradeError(
+            f"exercise {name} is not in the manifest (it has {', '.join(exercises)}); "
+            "grade with the manifest of this notebook's course"
+        )
+    return exercises[name]
+
+
+def _limits(memory_mb: int) -> Callable[[], None]:
+    def apply() -> None:
+        size = memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (size, size))
+
+    return apply
+
+
+@cache
+def _offline_prefix() -> tuple[str, ...]:
+    # A network namespace with loopback only, where the machine allows it (as
+    # scripts/offline); elsewhere the real-AWS guard and fake credentials remain.
+    if shutil.which("unshare") and shutil.which("ip"):
+        probe = subprocess.run(["unshare", "-n", "true"], capture_output=True, check=False)
+        if probe.returncode == 0:
+            return ("unshare", "-n", "--", "sh", "-c", 'ip link set lo up && exec "$@"', "grade")
+    return ()
+
+
+def _clip(text: str) -> str:
+    text = _ANSI.sub("", text).strip()
+    return text if len(text) <= MESSAGE_LIMIT else text[: MESSAGE_LIMIT - 1] + "…"
+
+
+def _checkpoint_result(
+    spec_id: str, points: int, result: CellResult | None, earlier: Mapping[int, CellResult]
+) -> CheckpointResult:
+    if result is None:
+        return CheckpointResult(spec_id, 0, points, "not run", "nbval did not run this cell")
+    if result.outcome == "passed":
+        return CheckpointResult(spec_id, points, points, "passed", "")
+    text = _ANSI.sub("", result.message)
+    if "Previous cell timed out" in text:
+        died = any(
+            "Failed to interrupt kernel" in _ANSI.sub("", r.message) for r in earlier.values()
+        )
+        cause = (
+            "the kernel died or hung in an earlier cell" if died else "an earlier cell timed out"
+        )
+        return CheckpointResult(spec_id, 0, points, "not run", f"not run: {cause}")
+    if "Timeout of" in text:
+        return CheckpointResult(
+            spec_id, 0, points, "timeout", _clip(text.splitlines()[1] if "\n" in text else text)
+        )
+    line = _LINE.search(text)
+    if line:
+        return CheckpointResult(spec_id, 0, points, "failed", _clip(line.group(0)))
+    last = [ln for ln in text.splitlines() if ln.strip()]
+    return CheckpointResult(spec_id, 0, points, "error", _clip(last[-1] if last else text))
+
+
+def grade_submission(
+    submission: Submission,
+    exercises: Mapping[str, ExerciseSpec],
+    *,
+    expected: str | None = None,
+    timeout: int = DEFAULT_TIMEOUT,
+    memory_mb: int = DEFAULT_MEMORY_MB,
+) -> SubmissionResult:
+    """Grade one notebook; a broken one becomes a result with ``errors``, never an exception.
+
+    Args:
+        submission: The notebook and its learner.
+        exercises: The manifest's exercises.
+        expected: The exercise every submission should be (``--exercise``), if any.
+        timeout: Seconds one cell may run.
+        memory_mb: Address-space limit of the kernel, in MiB.
+    """
+    path, learner = submission.path, submission.learner
+    exercise: ExerciseSpec | None = None
+    try:
+        nb = read(path)
+        exercise = identify(nb, path, exercises, expected)
+    except (CourseError, GradeError) as error:
+        return SubmissionResult(str(path), learner, "", 0, 0, errors=(_clip(error.message),))
+    prepared = prepare(nb, exercise)
+    cells = sum(cell.get("cell_type") == "code" for cell in prepared.nb.cells)
+    environ = offline_environment(os.environ, DEFAULT_REGION) | {GRADING_ENV: "1"}
+    with tempfile.TemporaryDirectory(prefix="mlcicd-grade-") as folder:
+        graded = Path(folder) / exercise.notebook
+        write(prepared.nb, graded)
+        try:
+            results = run_nbval(
+                [graded.name],
+                Path(folder) / "nbval.xml",
+                cwd=Path(folder),
+                cell_timeout=timeout,
+                env=environ,
+                prefix=_offline_prefix(),
+                preexec_fn=_limits(memory_mb),
+                timeout=(cells + 2) * (timeout + 10) + 60,
+            ).get(graded.name, {})
+        except CourseError as error:
+            return SubmissionResult(
+                str(path), learner, exercise.name, 0, exercise.max_score,
+                errors=(_clip(f"grading did not run: {error.message}"),),
+                warnings=prepared.warnings,
+            )  # fmt: skip
+    checkpoints = []
+    for spec in exercise.checkpoints:
+        if spec.id in prepared.deleted:
+            checkpoints.append(
+                CheckpointResult(
+                    spec.id, 0, spec.points, "deleted", "the checkpoint cell was deleted"
+                )
+            )
+            continue
+        cell = prepared.positions[spec.id]
+        earlier = {i: r for i, r in results.items() if i < cell}
+        checkpoints.append(_checkpoint_result(spec.id, spec.points, results.get(cell), earlier))
+    return SubmissionResult(
+        str(path),
+        learner,
+        exercise.name,
+        sum(c.points for c in checkpoints),
+        exercise.max_score,
+        tuple(checkpoints),
+        warnings=prepared.warnings,
+    )
+
+
+def grade(
+    submissions: Sequence[Submission],
+    exercises: Mapping[str, ExerciseSpec],
+    *,
+    workers: int = 1,
+    expected: str | None = None,
+    timeout: int = DEFAULT_TIMEOUT,
+    memory_mb: int = DEFAULT_MEMORY_MB,
+) -> list[SubmissionResult]:
+    """Grade ``submissions``, ``workers`` at a time; the results keep their order.
+
+    Each submission runs in its own nbval process, so a thread per worker is
+    enough to keep ``workers`` of them running.
+    """
+
+    def one(submission: Submission) -> SubmissionResult:
+        return grade_submission(
+            submission, exercises, expected=expected, timeout=timeout, memory_mb=memory_mb
+        )
+
+    if workers <= 1:
+        return [one(s) for s in submissions]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(one, submissions))
