@@ -93,6 +93,7 @@ def test_the_manifest_lists_each_checkpoint_with_the_checksum_of_its_cell(
     (point,) = entry["checkpoints"]
     cell = exercise.cells[point["cell_index"]]
     assert point == {
+        "after": exercise.cells[2]["id"],  # the solution cell it checks
         "id": "98.1",
         "points": 2,
         "cell_id": cell["id"],
@@ -179,8 +180,7 @@ def test_an_exercise_whose_solution_is_gone_is_removed(tmp_path: Path, double_ch
     ],
     ids=["file name", "id of another exercise", "duplicate", "unregistered"],
 )
-# nbformat renames the duplicate's cell id while reading (and says so); the build still refuses it.
-@pytest.mark.filterwarnings("ignore::nbformat.warnings.DuplicateCellId")
+@pytest.mark.filterwarnings("error")  # nbformat renames a duplicate cell id quietly
 def test_a_malformed_solution_is_refused_naming_file_and_cell(
     tmp_path: Path, double_check: str, name: str, extra: tuple, problem: str
 ) -> None:

@@ -9,8 +9,8 @@
 * every output is cleared except each checkpoint's expected line, and each
   checkpoint cell is written in its canonical (locked) form;
 * ``exercises/manifest.json`` lists, per exercise, each checkpoint's id,
-  points, cell and SHA-256 of the cell's source and metadata, which the grader
-  uses to find edited checkpoints.
+  points, cell, the solution cell it follows and the SHA-256 of its source and
+  metadata, which the grader uses to find edited and moved checkpoints.
 
 The same solutions always give the same bytes, so ``--check`` can compare.
 A build never overwrites an exercise someone edited (a learner's work): the
@@ -130,6 +130,8 @@ def build_exercise(solution: NotebookNode, name: str, source: str) -> tuple[Note
                 cell = _checkpoint(info, number, seen)
                 checkpoints.append(
                     {
+                        # The solution cell it checks: a checkpoint above it was moved.
+                        "after": solution_cells[-1] if solution_cells else None,
                         "id": info[0],
                         "points": info[1],
                         "cell_id": cell["id"],

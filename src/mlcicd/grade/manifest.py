@@ -27,12 +27,14 @@ class CheckpointSpec:
         points: What it is worth.
         sha256: Checksum of its canonical cell's source and metadata.
         cell_id: The cell's id in the exercise.
+        after: Id of the solution cell it follows in the exercise (None: it follows none).
     """
 
     id: str
     points: int
     sha256: str
     cell_id: str
+    after: str | None = None
 
     def canonical_cell(self) -> Any:
         """Return the cell as the course built it (locked, storing its success line)."""
@@ -93,7 +95,9 @@ def load_manifest(path: Path) -> dict[str, ExerciseSpec]:
                 entry["name"],
                 entry["notebook"],
                 tuple(
-                    CheckpointSpec(c["id"], int(c["points"]), c["sha256"], c["cell_id"])
+                    CheckpointSpec(
+                        c["id"], int(c["points"]), c["sha256"], c["cell_id"], c.get("after")
+                    )
                     for c in entry["checkpoints"]
                 ),
             )

@@ -9,8 +9,8 @@ a success line printed by hand earns nothing. What was found is reported:
   canonical cell;
 * **deleted**: no cell carries the checkpoint; it scores 0;
 * **duplicated**: several cells carry it; the first is graded, the copies dropped;
-* **moved**: the checkpoints are in another order than in the exercise; each
-  is graded where it is.
+* **moved**: the checkpoints are in another order than in the exercise, or one
+  sits above the solution cell it checks; each is graded where it is.
 
 Every other output is cleared (nbval in lax mode does not compare them), which
 also drops huge outputs a learner saved.
@@ -110,6 +110,12 @@ def prepare(learner: NotebookNode, exercise: ExerciseSpec) -> Prepared:
             f"checkpoints were moved: they run in the order {', '.join(seen)} instead of "
             f"{', '.join(order)}; each is graded where it is"
         )
+    where = {cell.get("id"): index for index, cell in enumerate(cells)}
+    for spec in exercise.checkpoints:
+        if spec.id in seen and where.get(spec.after, -1) > where[spec.cell_id]:
+            warnings.append(
+                f"checkpoint {spec.id} was moved above the cell it checks; it is graded where it is"
+            )
     deleted = tuple(spec.id for spec in exercise.checkpoints if spec.id not in seen)
     warnings += [f"checkpoint {i} was deleted: it scores 0" for i in deleted]
     positions = {}

@@ -110,6 +110,11 @@ def identify(
             "cannot tell which exercise this is (no course metadata, and the file name is "
             "no exercise's); pass --exercise NAME"
         )
+    if claimed and by_name and claimed not in by_name:
+        raise GradeError(
+            f"the file is named for exercise {by_name[0]}, but the notebook is exercise "
+            f"{claimed}'s; submit the {by_name[0]} notebook"
+        )
     if expected and name != expected:
         raise GradeError(f"this is exercise {name}'s notebook, not {expected}'s")
     if name not in exercises:
