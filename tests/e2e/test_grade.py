@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from mlcicd import cli
 from mlcicd.course import notebook as n
 from mlcicd.course.notebook import checkpoint_info, is_solution
-from mlcicd.grade import SubmissionResult, grade_paths
+from mlcicd.grade import SubmissionResult, grade_me, grade_paths
 
 ROOT = Path(__file__).resolve().parents[2]
 MANIFEST = ROOT / "exercises" / "manifest.json"
@@ -346,3 +346,22 @@ def test_the_cli_writes_every_report_and_exits_0_whatever_the_scores(tmp_path: P
     assert (out / "g.xml").read_text().count("<testcase ") == 4 + 1
     failing = CliRunner().invoke(cli.main, [*args, "--fail-under", "50"])
     assert failing.exit_code == 1  # bo could not be graded
+
+
+def test_grade_me_grades_the_saved_notebook_it_runs_in(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """As JupyterLab runs it: the kernel in the exercise's folder, the session naming the file."""
+    folder = tmp_path / "exercises"
+    n.write(half_done(), folder / f"{EX08}.ipynb")
+    (folder / "manifest.json").write_bytes(MANIFEST.read_bytes())
+    monkeypatch.chdir(folder)
+    monkeypatch.setenv("JPY_SESSION_NAME", str(folder / f"{EX08}.ipynb"))
+    monkeypatch.delenv("MLCICD_GRADING", raising=False)
+
+    grade_me()
+
+    out = capsys.readouterr().out
+    assert out.startswith(f"Grading the saved {EX08}.ipynb")
+    assert "  08.2        2/2     passed" in out
+    assert "  total 4/9" in out
