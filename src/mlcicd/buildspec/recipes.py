@@ -22,10 +22,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from shlex import quote
 
 from mlcicd.buildspec.build import VARIABLE_NAME, BuildspecBuilder
-from mlcicd.buildspec.model import Buildspec
+from mlcicd.buildspec.model import Batch, Buildspec
 from mlcicd.exceptions import BuildspecError
 
 #: The command that installs a project's dependencies.
@@ -156,18 +157,36 @@ def sns_notify_buildspec(
     return BuildspecBuilder(base).post_build(notify).build_spec()
 
 
+#: The batch variable that tells each build of a sharded grading which shard it grades.
+SHARD_VARIABLE = "SHARD"
+
+
 def grading_buildspec(
     targets: str = "submissions",
     python: str = "3.12",
     report_dir: str = "reports",
     package: str = ".",
+    *,
+    shards: int = 1,
+    workers: int = 1,
+    gradebook: bool = False,
 ) -> Buildspec:
     """Grade submissions with ``mlcicd grade``, with the grades as a test report.
 
     Installs the course (``pip install <package>``), then runs
     ``mlcicd grade <targets> --junit <report_dir>/grades.xml --json
     <report_dir>/grades.json``. The ``grades`` report group shows one test per
-    graded check; the JSON file is kept as the build's artifact.
+    graded checkpoint; the JSON file (and the CSV gradebook, with ``gradebook``)
+    is kept as the build's artifact.
+
+    With ``shards`` above 1 the buildspec declares a CodeBuild *batch build*:
+    a ``build-matrix`` whose dynamic variable ``SHARD`` takes the values
+    ``"1"`` to ``"<shards>"``, so CodeBuild starts one build per shard, in
+    parallel. Each build grades ``--shard "$SHARD/<shards>"`` and names its
+    reports after its shard (``grades-$SHARD.xml``, ...); the report group
+    and the artifacts match them with ``grades-*`` patterns. Start the project
+    as a batch build (``aws codebuild start-build-batch``): a plain build has
+    no ``SHARD`` and ``mlcicd grade`` refuses the shard ``/N``.
 
     Args:
         targets: What to grade (a folder of submissions).
@@ -175,18 +194,43 @@ def grading_buildspec(
         report_dir: Folder of the grade reports.
         package: What pip installs to get the ``mlcicd`` command (the course
             source root by default).
+        shards: Builds the class is split across; 1 is one ordinary build.
+        workers: Submissions each build grades at the same time (``-n``).
+        gradebook: Also write the CSV gradebook (``--csv``) and keep it.
 
     Returns:
         The buildspec.
+
+    Raises:
+        BuildspecError: ``shards`` or ``workers`` is not a whole number of at least 1.
     """
-    grade = (
-        f"mlcicd grade {quote(targets)} --junit {quote(f'{report_dir}/grades.xml')} "
-        f"--json {quote(f'{report_dir}/grades.json')}"
-    )
-    return (
+    for name, value in (("shards", shards), ("workers", workers)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise BuildspecError(f"{name} must be a whole number of at least 1, not {value!r}")
+    suffix = f"-${SHARD_VARIABLE}" if shards > 1 else ""
+    # Paths naming $SHARD are double-quoted, so the shell still expands it.
+    path = _double_quoted if shards > 1 else quote
+    command = [f"mlcicd grade {quote(targets)}"]
+    if shards > 1:
+        command.append(f"--shard {_double_quoted(f'${SHARD_VARIABLE}/{shards}')}")
+    if workers > 1:
+        command.append(f"-n {workers}")
+    command.append(f"--junit {path(f'{report_dir}/grades{suffix}.xml')}")
+    command.append(f"--json {path(f'{report_dir}/grades{suffix}.json')}")
+    kept = [f"{report_dir}/grades{'-*' if suffix else ''}.json"]
+    if gradebook:
+        command.append(f"--csv {path(f'{report_dir}/gradebook{suffix}.csv')}")
+        kept.append(f"{report_dir}/gradebook{'-*' if suffix else ''}.csv")
+    report_file = "grades-*.xml" if shards > 1 else "grades.xml"
+    spec = (
         _base(python, f"pip install {quote(package)}")
-        .build(grade)
-        .report("grades", files=["grades.xml"], base_directory=report_dir, file_format="JUNITXML")
-        .artifacts(files=[f"{report_dir}/grades.json"])
+        .build(" ".join(command))
+        .report("grades", files=[report_file], base_directory=report_dir, file_format="JUNITXML")
+        .artifacts(files=kept)
         .build_spec()
     )
+    if shards == 1:
+        return spec
+    values = [str(number) for number in range(1, shards + 1)]
+    matrix = {"dynamic": {"env": {"variables": {SHARD_VARIABLE: values}}}}
+    return replace(spec, batch=Batch(build_matrix=matrix))

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from mlcicd.course.notebook import cell_checksum, checkpoint_cell
-from mlcicd.exceptions import GradeError
+from mlcicd.exceptions import CourseError, GradeError
 
 MANIFEST = Path("exercises") / "manifest.json"
 
@@ -117,7 +117,13 @@ def load_manifest(path: Path) -> dict[str, ExerciseSpec]:
         ) from None
     for exercise in exercises.values():
         for spec in exercise.checkpoints:
-            if cell_checksum(spec.canonical_cell()) != spec.sha256:
+            try:
+                canonical = spec.canonical_cell()
+            except CourseError as error:
+                raise GradeError(
+                    f"exercise {exercise.name}: {error.message}", path=str(path)
+                ) from None
+            if cell_checksum(canonical) != spec.sha256:
                 raise GradeError(
                     f"checkpoint {spec.id} does not match this version of mlcicd; "
                     "run `mlcicd course build` and grade again",

@@ -49,14 +49,34 @@ class Prepared:
     warnings: tuple[str, ...]
 
 
+#: Metadata JupyterLab writes on its own (a collapsed or scrolled output, timings):
+#: a learner changing it has not edited the checkpoint.
+UI_METADATA = ("collapsed", "scrolled", "jupyter", "execution", "ExecuteTime")
+
+
+def _course_metadata(cell: Mapping[str, Any]) -> Mapping[str, Any]:
+    # A learner's file may hold anything here: only a mapping inside a mapping counts.
+    metadata = cell.get("metadata")
+    course = metadata.get("mlcicd") if isinstance(metadata, Mapping) else None
+    return course if isinstance(course, Mapping) else {}
+
+
+def _without_ui_metadata(cell: Mapping[str, Any]) -> dict[str, Any]:
+    metadata = cell.get("metadata")
+    if not isinstance(metadata, Mapping):
+        return dict(cell)
+    kept = {k: v for k, v in metadata.items() if k not in UI_METADATA}
+    return {**cell, "metadata": kept}
+
+
 def claimed_checkpoint(cell: Mapping[str, Any], exercise: ExerciseSpec) -> str | None:
     """Return the checkpoint id a cell stands for, by its metadata, its id, or its call."""
     if cell.get("cell_type") != "code":
         return None
     known = {spec.id for spec in exercise.checkpoints}
-    by_metadata = cell.get("metadata", {}).get("mlcicd", {}).get("checkpoint")
-    if by_metadata in known:
-        return str(by_metadata)
+    by_metadata = _course_metadata(cell).get("checkpoint")
+    if isinstance(by_metadata, str) and by_metadata in known:
+        return by_metadata
     by_id = {checkpoint_cell_id(i): i for i in known}.get(str(cell.get("id", "")))
     if by_id:
         return by_id
@@ -95,7 +115,7 @@ def prepare(learner: NotebookNode, exercise: ExerciseSpec) -> Prepared:
             continue
         seen.append(checkpoint_id)
         spec = specs[checkpoint_id]
-        if cell_checksum(cell) != spec.sha256:
+        if cell_checksum(_without_ui_metadata(cell)) != spec.sha256:
             warnings.append(
                 f"checkpoint {checkpoint_id} was edited (cell {number}): graded from the "
                 "course's own cell"
@@ -123,7 +143,8 @@ def prepare(learner: NotebookNode, exercise: ExerciseSpec) -> Prepared:
     for cell in nb.cells:
         if cell.get("cell_type") != "code":
             continue
-        if cell.get("metadata", {}).get("mlcicd", {}).get("checkpoint") in specs:
-            positions[cell["metadata"]["mlcicd"]["checkpoint"]] = code_number
+        checkpoint_id = _course_metadata(cell).get("checkpoint")
+        if isinstance(checkpoint_id, str) and checkpoint_id in specs:
+            positions[checkpoint_id] = code_number
         code_number += 1
     return Prepared(nb, positions, deleted, tuple(warnings))

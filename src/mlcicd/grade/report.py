@@ -16,8 +16,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from mlcicd.course.notebook import write_text
@@ -53,8 +55,37 @@ def to_json(results: Sequence[SubmissionResult]) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_FORMULA = ("=", "+", "-", "@")
+
+
+def _xml_safe(results: Sequence[SubmissionResult]) -> list[SubmissionResult]:
+    # Names and messages come from learners' files; XML 1.0 forbids some characters.
+    def clean(text: str) -> str:
+        return _NOT_XML.sub("\N{REPLACEMENT CHARACTER}", text)
+
+    return [
+        replace(
+            r,
+            path=clean(r.path),
+            learner=clean(r.learner),
+            exercise=clean(r.exercise),
+            checkpoints=tuple(replace(c, message=clean(c.message)) for c in r.checkpoints),
+            errors=tuple(clean(e) for e in r.errors),
+            warnings=tuple(clean(w) for w in r.warnings),
+        )
+        for r in results
+    ]
+
+
+def _cell(value: object) -> object:
+    # A file name like "=HYPERLINK(...)" must not become a spreadsheet formula.
+    return f"'{value}" if isinstance(value, str) and value.startswith(_FORMULA) else value
+
+
 def to_junit(results: Sequence[SubmissionResult]) -> str:
     """Return JUnit XML: a test suite per submission, a test case per checkpoint."""
+    results = _xml_safe(results)
     suites = ET.Element("testsuites", name="mlcicd grade")
     for result in results:
         cases = list(result.checkpoints) if not result.errors else []
@@ -98,9 +129,9 @@ def to_csv(results: Sequence[SubmissionResult]) -> str:
         earned = {c.id: c.points for c in r.checkpoints}
         writer.writerow(
             [
-                r.learner,
-                r.exercise,
-                r.path,
+                _cell(r.learner),
+                _cell(r.exercise),
+                _cell(r.path),
                 *(earned.get(i, "") for i in ids),
                 r.score,
                 r.max_score,

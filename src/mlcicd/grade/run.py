@@ -102,7 +102,11 @@ def identify(
     Raises:
         GradeError: When it is unknown, or another exercise than ``expected``.
     """
-    claimed = nb.get("metadata", {}).get("mlcicd", {}).get("exercise")
+    metadata = nb.get("metadata")
+    course = metadata.get("mlcicd") if isinstance(metadata, Mapping) else None
+    claimed = course.get("exercise") if isinstance(course, Mapping) else None
+    if not isinstance(claimed, str) or not claimed:
+        claimed = None  # junk metadata: fall back on the file name
     by_name = [name for name in exercises if path.stem == name or path.stem.endswith(f"_{name}")]
     name = claimed or (by_name[0] if by_name else None) or expected
     if name is None:

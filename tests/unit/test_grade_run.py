@@ -1,0 +1,478 @@
+"""Grading runs, without nbval: finding submissions, shards, the exercise, nbval's verdicts."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mlcicd.course import notebook as n
+from mlcicd.course.nbval_run import CellResult, NbvalResults
+from mlcicd.exceptions import GradeError
+from mlcicd.grade import run
+from mlcicd.grade.manifest import CheckpointSpec, ExerciseSpec
+from mlcicd.grade.run import (
+    MESSAGE_LIMIT,
+    Submission,
+    _checkpoint_result,
+    find_submissions,
+    grade_submission,
+    identify,
+    shard,
+)
+
+
+def spec(checkpoint_id: str, points: int) -> CheckpointSpec:
+    """Return the manifest's record of a checkpoint."""
+    cell = n.checkpoint_cell(checkpoint_id, points)
+    return CheckpointSpec(checkpoint_id, points, n.cell_checksum(cell), cell["id"])
+
+
+EXERCISES = {
+    "02_unit_tests": ExerciseSpec("02_unit_tests", "02_unit_tests.ipynb", (spec("02.1", 2),)),
+    "08_codepipeline": ExerciseSpec(
+        "08_codepipeline", "08_codepipeline.ipynb", (spec("08.1", 2), spec("08.2", 3))
+    ),
+}
+
+
+def touch(path: Path) -> Path:
+    """Create an (empty) file and its folders."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("", encoding="utf-8")
+    return path
+
+
+def found(targets: Sequence[Path], base: Path) -> list[tuple[str, str]]:
+    """Return (relative path, learner) of the submissions found."""
+    return [(s.path.relative_to(base).as_posix(), s.learner) for s in find_submissions(targets)]
+
+
+def test_a_single_notebook_is_its_stems_submission(tmp_path: Path) -> None:
+    notebook = touch(tmp_path / "alice.ipynb")
+    assert find_submissions([notebook]) == [Submission(notebook, "alice")]
+
+
+def test_a_folder_of_notebooks_is_one_learner_per_notebook(tmp_path: Path) -> None:
+    for name in ("bob.ipynb", "alice.ipynb", "notes.txt"):
+        touch(tmp_path / "subs" / name)
+    assert found([tmp_path / "subs"], tmp_path) == [
+        ("subs/alice.ipynb", "alice"),
+        ("subs/bob.ipynb", "bob"),
+    ]
+
+
+def test_a_folder_of_learner_folders_names_learners_by_folder(tmp_path: Path) -> None:
+    touch(tmp_path / "subs" / "bob" / "08_codepipeline.ipynb")
+    touch(tmp_path / "subs" / "alice" / "02_unit_tests.ipynb")
+    touch(tmp_path / "subs" / "alice" / "08_codepipeline.ipynb")
+    touch(tmp_path / "subs" / "alice" / "deeper" / "ignored.ipynb")
+    touch(tmp_path / "subs" / ".ipynb_checkpoints" / "alice-checkpoint.ipynb")
+    touch(tmp_path / "subs" / ".hidden" / "x.ipynb")
+    touch(tmp_path / "subs" / "__pycache__" / "y.ipynb")
+    assert found([tmp_path / "subs"], tmp_path) == [
+        ("subs/alice/02_unit_tests.ipynb", "alice"),
+        ("subs/alice/08_codepipeline.ipynb", "alice"),
+        ("subs/bob/08_codepipeline.ipynb", "bob"),
+    ]
+
+
+def test_several_targets_are_sorted_by_path(tmp_path: Path) -> None:
+    zed = touch(tmp_path / "zed.ipynb")
+    touch(tmp_path / "subs" / "amy.ipynb")
+    assert found([zed, tmp_path / "subs"], tmp_path) == [
+        ("subs/amy.ipynb", "amy"),
+        ("zed.ipynb", "zed"),
+    ]
+
+
+def test_a_missing_path_is_a_grade_error(tmp_path: Path) -> None:
+    with pytest.raises(GradeError, match="there is no such file or folder") as raised:
+        find_submissions([tmp_path / "nowhere"])
+    assert raised.value.path == str(tmp_path / "nowhere")
+
+
+@pytest.mark.parametrize(
+    "files", [[], ["notes.txt"], [".hidden/x.ipynb"]], ids=["empty", "no notebook", "hidden only"]
+)
+def test_a_folder_without_notebooks_is_a_grade_error(tmp_path: Path, files: list[str]) -> None:
+    folder = tmp_path / "subs"
+    folder.mkdir()
+    for name in files:
+        touch(folder / name)
+    with pytest.raises(GradeError, match=r"holds no notebook \(\*\.ipynb\) to grade") as raised:
+        find_submissions([folder])
+    assert raised.value.path == str(folder)
+
+
+FIVE = [Submission(Path(f"{i}.ipynb"), str(i)) for i in range(5)]
+
+
+@pytest.mark.parametrize(
+    ("spec_text", "learners"),
+    [
+        ("1/2", ["0", "2", "4"]),
+        ("2/2", ["1", "3"]),
+        ("1/1", ["0", "1", "2", "3", "4"]),
+        ("3/3", ["2"]),
+        (" 2/7 ", ["1"]),
+        ("7/7", []),
+    ],
+)
+def test_shards(spec_text: str, learners: list[str]) -> None:
+    assert [s.learner for s in shard(FIVE, spec_text)] == learners
+
+
+@pytest.mark.parametrize("spec_text", ["0/2", "3/2", "x", "1/0", "1-2", "-1/2", "1/2/3", ""])
+def test_a_bad_shard_is_a_grade_error(spec_text: str) -> None:
+    with pytest.raises(GradeError, match=r"give K/N with 1 <= K <= N"):
+        shard(FIVE, spec_text)
+
+
+def test_shards_cover_every_submission_once() -> None:
+    parts = [shard(FIVE, f"{k}/3") for k in (1, 2, 3)]
+    assert sorted((s for part in parts for s in part), key=lambda s: s.learner) == FIVE
+
+
+def with_exercise(name: str | None) -> dict[str, Any]:
+    """Return notebook JSON whose metadata names ``name`` (or no exercise)."""
+    return {"metadata": {"mlcicd": {"exercise": name}} if name else {}}
+
+
+@pytest.mark.parametrize(
+    ("claimed", "file_name", "expected", "exercise"),
+    [
+        ("08_codepipeline", "whatever.ipynb", None, "08_codepipeline"),
+        ("08_codepipeline", "alice.ipynb", "08_codepipeline", "08_codepipeline"),
+        (None, "08_codepipeline.ipynb", None, "08_codepipeline"),
+        (None, "alice_08_codepipeline.ipynb", None, "08_codepipeline"),
+        (None, "alice_02_unit_tests.ipynb", "02_unit_tests", "02_unit_tests"),
+        (None, "alice.ipynb", "02_unit_tests", "02_unit_tests"),
+        ("08_codepipeline", "alice_08_codepipeline.ipynb", None, "08_codepipeline"),
+    ],
+    ids=[
+        "metadata",
+        "metadata and --exercise agree",
+        "file name",
+        "prefixed file name",
+        "prefixed file name and --exercise",
+        "only --exercise",
+        "metadata and file name agree",
+    ],
+)
+def test_identify(claimed: str | None, file_name: str, expected: str | None, exercise: str) -> None:
+    assert identify(with_exercise(claimed), Path(file_name), EXERCISES, expected).name == exercise
+
+
+@pytest.mark.parametrize(
+    ("claimed", "file_name", "expected", "message"),
+    [
+        (
+            "08_codepipeline",
+            "whatever.ipynb",
+            "02_unit_tests",
+            "this is exercise 08_codepipeline's notebook, not 02_unit_tests's",
+        ),
+        (
+            None,
+            "08_codepipeline.ipynb",
+            "02_unit_tests",
+            "this is exercise 08_codepipeline's notebook, not 02_unit_tests's",
+        ),
+        (
+            "02_unit_tests",
+            "alice_08_codepipeline.ipynb",
+            None,
+            "the file is named for exercise 08_codepipeline, but the notebook is exercise "
+            "02_unit_tests's; submit the 08_codepipeline notebook",
+        ),
+        (
+            "99_unknown",
+            "notes.ipynb",
+            None,
+            "exercise 99_unknown is not in the manifest (it has 02_unit_tests, 08_codepipeline); "
+            "grade with the manifest of this notebook's course",
+        ),
+        (
+            None,
+            "notes.ipynb",
+            None,
+            "cannot tell which exercise this is (no course metadata, and the file name is "
+            "no exercise's); pass --exercise NAME",
+        ),
+    ],
+    ids=[
+        "metadata vs --exercise",
+        "file name vs --exercise",
+        "file vs metadata",
+        "unknown",
+        "none",
+    ],
+)
+def test_identify_refuses(
+    claimed: str | None, file_name: str, expected: str | None, message: str
+) -> None:
+    with pytest.raises(GradeError) as raised:
+        identify(with_exercise(claimed), Path(file_name), EXERCISES, expected)
+    assert raised.value.message == message
+
+
+def failure(line: str) -> str:
+    """Return nbval's report text of a cell whose check printed ``line`` (in colour)."""
+    return (
+        "\x1b[91mNotebook cell execution failed\x1b[0m\n"
+        "\x1b[94mCell 4: Cell outputs differ\n\nInput:\n\x1b[0m"
+        '# NBVAL_CHECK_OUTPUT\ncheckpoint("02.1")\n\n'
+        "Expected:\nCheckpoint 02.1 passed (2/2 points)\n\n"
+        f"Actual:\n\x1b[31m{line}\x1b[0m\n"
+    )
+
+
+FAILED_LINE = "Checkpoint 02.1 failed (0/2 points): double(3) returned 5, expected 6. Hint: x2."
+TIMEOUT = (
+    "#x1B[91mNotebook cell execution failed#x1B[0m\n"
+    "#x1B[94mCell 4: Timeout of 5 seconds exceeded executing cell\n\nInput:\n#x1B[0m"
+    "while True: pass\n\nTraceback:\nKeyboardInterrupt\n"
+)
+KERNEL_DIED = (
+    "Notebook cell execution failed\nCell 3: Timeout of 5 seconds exceeded while executing "
+    "cell. Failed to interrupt kernel in 5 seconds, so failing without traceback.\n"
+)
+SKIPPED = "Previous cell timed out, expected cell to fail"
+ERROR = (
+    "Notebook cell execution failed\nCell 4: Cell execution caused an exception\n\nInput:\n"
+    'checkpoint("02.1")\n\nTraceback:\n\x1b[31mNameError\x1b[0m: '
+    "name 'double' is not defined\n\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("result", "earlier", "status", "points", "message"),
+    [
+        (CellResult("passed"), {}, "passed", 2, ""),
+        (CellResult("failed", failure(FAILED_LINE)), {}, "failed", 0, FAILED_LINE),
+        (
+            CellResult("failed", failure(FAILED_LINE).replace("\x1b", "#x1B")),
+            {},
+            "failed",
+            0,
+            FAILED_LINE,
+        ),
+        (
+            CellResult("failed", failure("Checkpoint 02.1 cannot run yet (0/2 points): no double")),
+            {},
+            "failed",
+            0,
+            "Checkpoint 02.1 cannot run yet (0/2 points): no double",
+        ),
+        (
+            CellResult("failed", TIMEOUT),
+            {},
+            "timeout",
+            0,
+            "Cell 4: Timeout of 5 seconds exceeded executing cell",
+        ),
+        (
+            CellResult("failed", "Timeout of 5 seconds exceeded executing cell"),
+            {},
+            "timeout",
+            0,
+            "Timeout of 5 seconds exceeded executing cell",
+        ),
+        (
+            CellResult("skipped", SKIPPED),
+            {2: CellResult("passed"), 3: CellResult("failed", KERNEL_DIED)},
+            "not run",
+            0,
+            "not run: the kernel died or hung in an earlier cell",
+        ),
+        (
+            CellResult("skipped", SKIPPED),
+            {2: CellResult("failed", TIMEOUT)},
+            "not run",
+            0,
+            "not run: an earlier cell timed out",
+        ),
+        (CellResult("failed", ERROR), {}, "error", 0, "NameError: name 'double' is not defined"),
+        (None, {}, "not run", 0, "nbval did not run this cell"),
+    ],
+    ids=[
+        "passed",
+        "failed",
+        "failed, colours escaped by the JUnit report",
+        "cannot run yet",
+        "timeout",
+        "timeout, one line",
+        "kernel died",
+        "earlier timeout",
+        "error",
+        "no verdict",
+    ],
+)
+def test_nbval_verdicts_become_checkpoint_results(
+    result: CellResult | None,
+    earlier: dict[int, CellResult],
+    status: str,
+    points: int,
+    message: str,
+) -> None:
+    checkpoint = _checkpoint_result("02.1", 2, result, earlier)
+    assert (checkpoint.id, checkpoint.max_points) == ("02.1", 2)
+    assert (checkpoint.status, checkpoint.points, checkpoint.message) == (status, points, message)
+
+
+def test_long_messages_are_clipped() -> None:
+    long_line = "ValueError: " + "x" * 2000
+    checkpoint = _checkpoint_result("02.1", 2, CellResult("error", long_line), {})
+    assert checkpoint.status == "error"
+    assert len(checkpoint.message) == MESSAGE_LIMIT
+    assert checkpoint.message == long_line[: MESSAGE_LIMIT - 1] + "…"
+
+
+@pytest.fixture
+def no_nbval(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make any attempt to run nbval fail the test."""
+
+    def refuse(*args: object, **kwargs: object) -> NbvalResults:
+        raise AssertionError("nbval must not run for this submission")
+
+    monkeypatch.setattr(run, "run_nbval", refuse)
+
+
+def notebook_json(**metadata: Any) -> str:
+    """Return the text of a small course notebook with ``metadata``."""
+    return n.dumps(n.new_notebook([n.code("x = 1")], **metadata))
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        ("{not json", "not a readable notebook (JSONDecodeError"),
+        ("", "not a readable notebook (JSONDecodeError"),
+        (
+            json.dumps({"nbformat": 99, "nbformat_minor": 0, "metadata": {}, "cells": []}),
+            "not a readable notebook",
+        ),
+        (json.dumps({"cells": []}), "not a readable notebook (ValueError"),
+        (json.dumps([1, 2]), "not a readable notebook (ValueError"),
+        (notebook_json(mlcicd={"exercise": "99_unknown"}), "exercise 99_unknown is not in"),
+        (notebook_json(), "cannot tell which exercise this is"),
+    ],
+    ids=["not JSON", "empty", "nbformat 99", "JSON, no nbformat", "a list", "unknown", "anonymous"],
+)
+def test_a_broken_submission_is_an_error_row_and_stays_untouched(
+    tmp_path: Path, no_nbval: None, text: str, error: str
+) -> None:
+    path = tmp_path / "alice.ipynb"
+    path.write_text(text, encoding="utf-8")
+    before = hashlib.sha256(path.read_bytes()).hexdigest()
+
+    result = grade_submission(Submission(path, "alice"), EXERCISES)
+
+    assert result.path == str(path) and result.learner == "alice"
+    assert result.exercise == "" and result.checkpoints == ()
+    assert (result.score, result.max_score) == (0, 0)
+    assert not result.graded
+    assert len(result.errors) == 1 and error in result.errors[0]
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == before
+
+
+def test_a_submission_of_another_exercise_than_asked_is_an_error_row(
+    tmp_path: Path, no_nbval: None
+) -> None:
+    path = tmp_path / "alice.ipynb"
+    path.write_text(notebook_json(mlcicd={"exercise": "08_codepipeline"}), encoding="utf-8")
+    result = grade_submission(Submission(path, "alice"), EXERCISES, expected="02_unit_tests")
+    assert result.errors == ("this is exercise 08_codepipeline's notebook, not 02_unit_tests's",)
+
+
+@pytest.mark.parametrize(
+    "junk", ["tampered", {"exercise": ["08_codepipeline"]}], ids=["a string", "a list"]
+)
+def test_junk_exercise_metadata_is_an_error_row(
+    tmp_path: Path, no_nbval: None, junk: object
+) -> None:
+    path = tmp_path / "notes.ipynb"
+    path.write_text(notebook_json(mlcicd=junk), encoding="utf-8")
+    result = grade_submission(Submission(path, "notes"), EXERCISES)
+    assert result.errors and result.score == 0
+
+
+@pytest.fixture
+def fake_nbval(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Any]]:
+    """Replace nbval: every code cell passes but checkpoint 08.2's, which fails.
+
+    Yields the notebooks it was given, as they were written for it.
+    """
+    seen: list[Any] = []
+
+    def fake(paths: Sequence[str], report: Path, *, cwd: Path, **kwargs: object) -> NbvalResults:
+        (name,) = paths
+        nb = n.read(cwd / name)
+        seen.append(nb)
+        code_cells = [c for c in nb.cells if c.cell_type == "code"]
+        return {
+            str(name): {
+                number: CellResult("failed", failure("Checkpoint 08.2 failed (0/3 points): no"))
+                if 'checkpoint("08.2")' in cell.source
+                else CellResult("passed")
+                for number, cell in enumerate(code_cells)
+            }
+        }
+
+    monkeypatch.setattr(run, "run_nbval", fake)
+    yield seen
+
+
+def pipeline_notebook(*, delete_first: bool = False) -> Any:
+    """Return an 08_codepipeline exercise notebook, its first checkpoint deleted if asked."""
+    cells = [
+        n.markdown("# Pipelines"),
+        n.code("a = 1"),
+        n.checkpoint_cell("08.1", 2),
+        n.code("b = 2"),
+        n.checkpoint_cell("08.2", 3),
+    ]
+    if delete_first:
+        del cells[2]
+    return n.new_notebook(cells, mlcicd={"exercise": "08_codepipeline"})
+
+
+def test_nbval_verdicts_are_mapped_to_checkpoints_by_position(
+    tmp_path: Path, fake_nbval: list[Any]
+) -> None:
+    path = tmp_path / "alice_08_codepipeline.ipynb"
+    n.write(pipeline_notebook(), path)
+
+    result = grade_submission(Submission(path, "alice"), EXERCISES)
+
+    assert result.errors == () and result.warnings == ()
+    assert (result.exercise, result.score, result.max_score) == ("08_codepipeline", 2, 5)
+    assert [(c.id, c.status, c.points) for c in result.checkpoints] == [
+        ("08.1", "passed", 2),
+        ("08.2", "failed", 0),
+    ]
+    assert result.checkpoints[1].message == "Checkpoint 08.2 failed (0/3 points): no"
+    (graded,) = fake_nbval
+    assert [c.cell_type for c in graded.cells] == [c.cell_type for c in pipeline_notebook().cells]
+
+
+def test_a_deleted_checkpoint_scores_zero_and_the_rest_is_still_mapped(
+    tmp_path: Path, fake_nbval: list[Any]
+) -> None:
+    path = tmp_path / "alice.ipynb"
+    n.write(pipeline_notebook(delete_first=True), path)
+    before = path.read_bytes()
+
+    result = grade_submission(Submission(path, "alice"), EXERCISES)
+
+    assert [(c.id, c.status, c.points) for c in result.checkpoints] == [
+        ("08.1", "deleted", 0),
+        ("08.2", "failed", 0),
+    ]
+    assert result.warnings == ("checkpoint 08.1 was deleted: it scores 0",)
+    assert path.read_bytes() == before
