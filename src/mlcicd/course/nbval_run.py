@@ -91,12 +91,15 @@ def run_nbval(
         CourseError: When nbval could not run at all (no report was written), or
             ran longer than ``timeout``.
     """
-    parallel = ["-n", str(workers), "--dist", "loadfile"] if workers > 1 else []
+    # Plugins nbval's own process has no use for; each costs start-up time (the
+    # kernels are other processes, and keep every plugin for the tests they run).
+    unused = ["-p", "no:hypothesispytest", "-p", "no:socket"]
+    parallel = ["-n", str(workers), "--dist", "loadfile"] if workers > 1 else ["-p", "no:xdist"]
     command = [
         sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-o", "addopts=", "-q",
         "-o", "junit_family=xunit1",
         "--nbval-lax", "--nbval-current-env", f"--nbval-cell-timeout={cell_timeout}",
-        f"--junitxml={report}", *parallel, *map(str, paths),
+        f"--junitxml={report}", *unused, *parallel, *map(str, paths),
     ]  # fmt: skip
     try:
         done = subprocess.run(
