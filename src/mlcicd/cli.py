@@ -7,7 +7,6 @@ sentence on stderr with their exit code; no traceback reaches the user.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -449,10 +448,9 @@ def grade_command(
     the scores, and 2 when it could not; with --fail-under, 1 when a submission
     scored below that percentage or could not be graded.
     """
-    # nbformat's jsonschema imports rfc3987_syntax when it is installed, which builds
-    # a grammar for about 2 s; nbformat checks no format it serves. Grading is often
-    # one notebook from a terminal, so this command does without it.
-    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[assignment]
+    from mlcicd.startup import skip_unused_grammar
+
+    skip_unused_grammar()  # before nbformat is imported: grading is often one notebook
     from mlcicd.grade.api import grade_paths
     from mlcicd.grade.report import table, write_reports
 

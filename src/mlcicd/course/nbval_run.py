@@ -96,8 +96,8 @@ def run_nbval(
     unused = ["-p", "no:hypothesispytest", "-p", "no:socket"]
     parallel = ["-n", str(workers), "--dist", "loadfile"] if workers > 1 else ["-p", "no:xdist"]
     command = [
-        sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-o", "addopts=", "-q",
-        "-o", "junit_family=xunit1",
+        sys.executable, "-m", "mlcicd.course.pytest_main", "-p", "no:cacheprovider",
+        "-o", "addopts=", "-q", "-o", "junit_family=xunit1",
         "--nbval-lax", "--nbval-current-env", f"--nbval-cell-timeout={cell_timeout}",
         f"--junitxml={report}", *unused, *parallel, *map(str, paths),
     ]  # fmt: skip
