@@ -196,12 +196,12 @@ def rule_lesson_sections(subject: Subject) -> Iterator[Hit]:
     name = Path(subject.path).name
     if name in subject.lessons:
         position = subject.lessons.index(name)
-        following = subject.lessons[(position + 1) % len(subject.lessons)]
-        if position + 1 < len(subject.lessons) and f"({following})" not in prose:
+        following = subject.lessons[position + 1 : position + 2]
+        if following and f"({following[0]})" not in prose:
             yield (
                 None,
-                f"does not link the next lesson {following}",
-                (f"end with a markdown link [Next: ...]({following})"),
+                f"does not link the next lesson {following[0]}",
+                (f"end with a markdown link [Next: ...]({following[0]})"),
             )
 
 

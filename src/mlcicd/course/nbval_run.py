@@ -34,6 +34,18 @@ class CellResult:
 NbvalResults = dict[str, dict[int, CellResult]]
 
 
+def testcase_outcome(case: ET.Element) -> tuple[str, ET.Element | None]:
+    """Return a JUnit test case's outcome (``passed``, ``failed``, ``error``, ``skipped``).
+
+    The element that says why (``<failure>``, ...) comes with it, or None when it passed.
+    """
+    for tag in ("failure", "error", "skipped"):
+        found = case.find(tag)
+        if found is not None:
+            return ("failed" if tag == "failure" else tag), found
+    return "passed", None
+
+
 def read_report(report: Path) -> NbvalResults:
     """Return the per-cell results in nbval's JUnit report.
 
@@ -51,14 +63,9 @@ def read_report(report: Path) -> NbvalResults:
         parts = (case.get("classname") or "").split(".")
         notebook = case.get("file") or "/".join([*parts[:-2], ".".join(parts[-2:])])
         cell = int((case.get("name") or "").removeprefix("Cell "))
-        result = CellResult("passed")
-        for tag in ("failure", "error", "skipped"):
-            found = case.find(tag)
-            if found is not None:
-                outcome = "failed" if tag == "failure" else tag
-                result = CellResult(outcome, (found.text or found.get("message") or "").strip())
-                break
-        results.setdefault(notebook, {})[cell] = result
+        outcome, found = testcase_outcome(case)
+        text = "" if found is None else (found.text or found.get("message") or "")
+        results.setdefault(notebook, {})[cell] = CellResult(outcome, text.strip())
     return results
 
 

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from mlcicd.course.nbval_run import testcase_outcome
 from mlcicd.exceptions import CourseError
 
 
@@ -137,13 +138,7 @@ def _read_report(report: Path) -> tuple[TestOutcome, ...]:
     for case in ET.parse(report).getroot().iter("testcase"):
         module = (case.get("classname") or "").split(".")[0]
         name = f"{module}.py::{case.get('name')}" if module else str(case.get("name"))
-        outcome, message = "passed", ""
-        for tag in ("failure", "error", "skipped"):
-            found = case.find(tag)
-            if found is not None:
-                outcome = "failed" if tag == "failure" else tag
-                text = found.get("message") or found.text or ""
-                message = text.strip().splitlines()[0] if text.strip() else ""
-                break
-        outcomes.append(TestOutcome(name, outcome, message))
+        outcome, found = testcase_outcome(case)
+        text = "" if found is None else (found.get("message") or found.text or "").strip()
+        outcomes.append(TestOutcome(name, outcome, text.splitlines()[0] if text else ""))
     return tuple(outcomes)
