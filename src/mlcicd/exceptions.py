@@ -153,3 +153,26 @@ class GradeError(MlcicdError):
         self.path = path
         self.message = message
         super().__init__(f"{path}: {message}" if path else message)
+
+
+class IacError(MlcicdError):
+    """The CDK app cannot run here, or its stack does not synthesize.
+
+    Attributes:
+        construct: The construct path the error is about (``MlCiCd/Pipeline``), when known.
+    """
+
+    exit_code = 2
+
+    def __init__(self, message: str, *, construct: str | None = None) -> None:
+        self.construct = construct
+        self.message = message
+        super().__init__(f"{construct}: {message}" if construct else message)
+
+
+class NodeMissingError(IacError):
+    """Node.js, or the ``iac`` extra, is not installed, so the CDK cannot run.
+
+    The message is one sentence saying what to install; tests and the lesson
+    skip with it.
+    """

@@ -39,6 +39,9 @@ CAPABILITIES: tuple[str, ...] = ("CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPA
 OUTPUT_FORMATS: tuple[str, ...] = ("CODE_ZIP", "CODEBUILD_CLONE_REF")
 
 _ARN = re.compile(r"arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\d{0,12}:.+")
+# A CDK token: a value CloudFormation only knows at deploy time, such as a role's
+# ARN (`role.role_arn` renders as "${Token[TOKEN.123]}" until synthesis).
+_CDK_TOKEN = re.compile(r"\$\{Token\[[^\]]+\]\}")
 _FULL_REPOSITORY_ID = re.compile(r"[^/\s]+/[^/\s]+")
 
 
@@ -67,6 +70,8 @@ def _check_text(action: str, argument: str, value: object) -> str:
 
 def _check_arn(action: str, argument: str, value: object, service: str) -> str:
     text = _check_text(action, argument, value)
+    if _CDK_TOKEN.fullmatch(text):
+        return text
     if not _ARN.fullmatch(text) or text.split(":")[2] != service:
         raise _fail(action, f"{argument} must be an ARN of {service}, got {text!r}")
     return text

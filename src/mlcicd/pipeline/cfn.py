@@ -31,7 +31,7 @@ from ruamel.yaml.error import YAMLError
 from ruamel.yaml.nodes import Node, ScalarNode, SequenceNode
 
 from mlcicd.exceptions import PipelineError
-from mlcicd.pipeline.model import Pipeline, from_dict
+from mlcicd.pipeline.model import Pipeline, from_dict, to_dict
 
 #: Largest template read, in bytes (CloudFormation itself takes at most 1 MB from S3).
 MAX_BYTES = 5 * 1024 * 1024
@@ -373,6 +373,78 @@ def declaration(logical_id: str, properties: Mapping[str, Any] | None) -> dict[s
     if triggers:
         decl["triggers"] = _camel(triggers)
     return decl
+
+
+def _pascal(value: Any) -> Any:
+    """The API's camelCase keys to PascalCase, all the way down (the inverse of ``_camel``)."""
+    if isinstance(value, Mapping):
+        return {str(key)[:1].upper() + str(key)[1:]: _pascal(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_pascal(item) for item in value]
+    return value
+
+
+def _action_properties(action: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "Name": action["name"],
+        "ActionTypeId": _pascal(action["actionTypeId"]),
+        "RunOrder": action["runOrder"],
+    }
+    if action["configuration"]:
+        # Configuration keys are the provider's own (ProjectName, ActionMode): kept as they are.
+        out["Configuration"] = dict(action["configuration"])
+    for source, target in (
+        ("inputArtifacts", "InputArtifacts"),
+        ("outputArtifacts", "OutputArtifacts"),
+    ):
+        if action[source]:
+            out[target] = [{"Name": item["name"]} for item in action[source]]
+    for source, target in (
+        ("namespace", "Namespace"),
+        ("region", "Region"),
+        ("roleArn", "RoleArn"),
+    ):
+        if source in action:
+            out[target] = action[source]
+    return out
+
+
+def pipeline_properties(pipeline: Pipeline) -> dict[str, Any]:
+    """The ``Properties`` of an ``AWS::CodePipeline::Pipeline`` declaring ``pipeline``.
+
+    The inverse of :func:`declaration`: reading the result back gives the same
+    declaration, so a pipeline designed and validated with this package can be
+    deployed by CloudFormation or the CDK (``mlcicd.iac``) unchanged. Values may
+    be CDK tokens; they are copied, not interpreted.
+
+    Args:
+        pipeline: The declaration; not modified.
+
+    Returns:
+        PascalCase properties, in the order CloudFormation documents them.
+    """
+    decl = to_dict(pipeline)
+    out: dict[str, Any] = {"Name": decl["name"], "RoleArn": decl["roleArn"]}
+    if "artifactStore" in decl:
+        out["ArtifactStore"] = _pascal(decl["artifactStore"])
+    if "artifactStores" in decl:
+        out["ArtifactStores"] = [
+            {"Region": region, "ArtifactStore": _pascal(store)}
+            for region, store in decl["artifactStores"].items()
+        ]
+    out["Stages"] = [
+        {"Name": stage["name"], "Actions": [_action_properties(a) for a in stage["actions"]]}
+        for stage in decl["stages"]
+    ]
+    for source, target in (
+        ("pipelineType", "PipelineType"),
+        ("executionMode", "ExecutionMode"),
+        ("variables", "Variables"),
+        ("triggers", "Triggers"),
+    ):
+        if source in decl:
+            out[target] = _pascal(decl[source])
+    return out
 
 
 def pipelines_from_data(data: Any, *, path: str = "<template>") -> dict[str, Pipeline]:

@@ -1,0 +1,116 @@
+"""Synthesize the course's stack into a CloudFormation template, offline.
+
+:func:`synthesize` is what tests and lesson 09 call: one app, one stack, the
+template as plain data. The app turns off what would make a template differ
+between machines or need an AWS account: version reporting (``CDKMetadata``),
+the bootstrap-version check, and environment lookups (the stack is
+environment-agnostic: ``${AWS::Region}`` and ``${AWS::AccountId}`` stay
+placeholders until CloudFormation deploys it).
+
+A construct error (an invalid name, a missing property) arrives from jsii as a
+``RuntimeError`` carrying JavaScript's message; :func:`synthesize` raises it as
+an :class:`~mlcicd.exceptions.IacError` with that message and the construct path.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from mlcicd.exceptions import IacError
+from mlcicd.iac.environment import require_cdk
+
+#: The stack's id in the app, and its CloudFormation stack name.
+STACK_ID = "MlCiCd"
+
+_CONSTRUCT_PATH = re.compile(r"\[?((?:[A-Za-z0-9_-]+/)+[A-Za-z0-9_-]+)\]?")
+
+
+def new_app() -> Any:
+    """An app whose templates are the same on every machine and need no AWS account."""
+    require_cdk()
+    import aws_cdk as cdk
+
+    return cdk.App(analytics_reporting=False)
+
+
+def new_stack(app: Any, make: Callable[..., Any] | None = None, **options: Any) -> Any:
+    """Add the course's stack (or what ``make`` builds) to ``app``, without a bootstrap check.
+
+    Args:
+        app: From :func:`new_app`.
+        make: A stack class or factory taking ``(scope, id, synthesizer=..., **options)``;
+            :class:`~mlcicd.iac.stack.MlCiCdStack` when None.
+        **options: Passed to ``make``.
+
+    Returns:
+        The stack.
+
+    Raises:
+        IacError: A construct refused its properties.
+    """
+    import aws_cdk as cdk
+
+    if make is None:
+        from mlcicd.iac.stack import MlCiCdStack
+
+        make = MlCiCdStack
+    # No BootstrapVersion parameter and rule: the template is what the course reads and lints.
+    synthesizer = cdk.DefaultStackSynthesizer(generate_bootstrap_version_rule=False)
+    with construct_errors():
+        return make(app, STACK_ID, synthesizer=synthesizer, **options)
+
+
+def template_of(stack: Any) -> Any:
+    """The stack's ``aws_cdk.assertions.Template`` (synthesizes the app).
+
+    Raises:
+        IacError: The stack does not synthesize (a validation error).
+    """
+    from aws_cdk.assertions import Template
+
+    with construct_errors():
+        return Template.from_stack(stack)
+
+
+def synthesize(make: Callable[..., Any] | None = None, **options: Any) -> dict[str, Any]:
+    """The course's stack (or what ``make`` builds) as a CloudFormation template.
+
+    Args:
+        make: See :func:`new_stack`.
+        **options: Passed to the stack, e.g. ``project_prefix="churn"``.
+
+    Returns:
+        The template: ``{"Resources": ..., ...}``, plain JSON data.
+
+    Raises:
+        NodeMissingError: Node.js or the ``iac`` extra is missing.
+        IacError: The stack does not synthesize.
+    """
+    return template_of(new_stack(new_app(), make, **options)).to_json()
+
+
+@contextmanager
+def construct_errors() -> Iterator[None]:
+    """Turn jsii's ``RuntimeError`` from a construct into an :class:`IacError`.
+
+    jsii's message is JavaScript's, sometimes followed by its stack trace; the
+    error keeps the first line and the construct path it names.
+    """
+    try:
+        yield
+    except RuntimeError as error:
+        raise _iac_error(str(error)) from None
+
+
+def _iac_error(text: str) -> IacError:
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    # jsii prefixes JavaScript's error type ("Error: ...", "ValidationError: ...").
+    message = re.sub(r"^(?:\w*Error: )+", "", lines[0]) if lines else "the stack did not synthesize"
+    path = _CONSTRUCT_PATH.search(message)
+    return IacError(
+        f"the stack does not synthesize: {message}",
+        construct=path.group(1) if path and "/" in path.group(1) else None,
+    )
