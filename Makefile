@@ -18,6 +18,16 @@ PYTEST_ARGS ?=
 LESSONS ?= notebooks solutions
 COURSE_OUT ?= build/course
 JOBS ?= 2
+# The iac extra (AWS CDK, lesson 09) needs Node.js; without it the course
+# installs without the extra, and the CDK tests and lesson 09 say so and skip.
+NODE := $(shell command -v node 2>/dev/null)
+EXTRAS ?= dev$(if $(NODE),$(COMMA)iac)
+COMMA := ,
+# jsii (the CDK's bridge to Node.js): no banner about the Node.js release, and
+# its package cache (about 200 MB) under build/ instead of the user's home.
+export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION ?= 1
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION ?= 20
+export JSII_RUNTIME_PACKAGE_CACHE_ROOT ?= $(CURDIR)/build/jsii-cache
 
 .PHONY: help lab test course check-python clean
 
@@ -37,10 +47,11 @@ check-python:
 # pyproject.toml is newer than the stamp. A failed install leaves no stamp, so
 # the next make tries again.
 $(STAMP): pyproject.toml | check-python
+	@$(if $(NODE),,echo "Node.js is not installed: installing the course without the AWS CDK (lesson 09 needs Node.js 22 or 24).")
 	@echo "Installing the course into $(VENV) (a few minutes the first time)..."
 	@test -x "$(BIN)/python" || "$(PYTHON)" -m venv "$(VENV)" || { \
 	  echo "Creating the virtual environment $(VENV) failed (see above). On Debian or Ubuntu, 'apt-get install python3-venv' provides the venv module."; exit 1; }
-	@"$(BIN)/python" -m pip install --quiet --disable-pip-version-check -e '.[dev]' || { \
+	@"$(BIN)/python" -m pip install --quiet --disable-pip-version-check -e '.[$(EXTRAS)]' || { \
 	  rm -f "$(STAMP)"; \
 	  echo "Installing the course's Python packages into $(VENV) failed; pip's messages above say why. Most often pip cannot reach the package index: check your network connection (or set HTTPS_PROXY behind a proxy) and run make again."; exit 1; }
 	@touch "$(STAMP)"

@@ -322,6 +322,46 @@ def pipeline_validate(file: Path, output: str) -> None:
 
 
 @main.group()
+def iac() -> None:
+    """Synthesize and lint the course's CDK stack (needs Node.js and the iac extra)."""
+
+
+@iac.command("synth")
+@click.option(
+    "-o",
+    "--output",
+    "out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("build/iac/MlCiCd.template.json"),
+    show_default=True,
+    help="The CloudFormation template to write (JSON).",
+)
+def iac_synth(out: Path) -> None:
+    """Synthesize the ML CI/CD stack offline and write its template; print its path.
+
+    `mlcicd pipeline validate` and `mlcicd pipeline draw` read the template.
+    """
+    from mlcicd.iac.synth import synthesize, write_template
+
+    click.echo(str(write_template(synthesize(), out)))
+
+
+@iac.command("lint")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def iac_lint(file: Path) -> None:
+    """Run cfn-lint on the CloudFormation template FILE; exit 1 on any error (E rule)."""
+    from mlcicd.iac.lint import lint_file
+
+    findings = lint_file(file)
+    for finding in findings:
+        click.echo(f"{file}: {finding.format()}")
+    errors = sum(finding.is_error for finding in findings)
+    click.echo(f"{file}: {errors} error(s), {len(findings) - errors} warning(s)")
+    if errors:
+        raise SystemExit(1)
+
+
+@main.group()
 def course() -> None:
     """Build the exercises from the solutions, check and run the course's notebooks."""
 

@@ -303,3 +303,22 @@ def test_invalid_arguments_raise_a_clear_error(build: Callable[[], Action], mess
     with pytest.raises(PipelineError) as raised:
         build()
     assert message in str(raised.value)
+
+
+@pytest.mark.parametrize("token", ["${Token[TOKEN.141]}", "${Token[AWS.AccountId.8]}"])
+def test_a_cdk_token_stands_for_an_arn_known_at_deploy_time(token: str) -> None:
+    # The CDK app passes role.role_arn and topic.topic_arn before they exist.
+    approval = manual_approval("A", notification_arn=token)
+    assert approval.configuration["NotificationArn"] == token
+    deploy = cloudformation_deploy(
+        "D", stack_name="s", template_path="A::t.yaml", role_arn=token, inputs=("A",)
+    )
+    assert deploy.configuration["RoleArn"] == token
+
+
+@pytest.mark.parametrize(
+    "almost", ["${Token[]}", "prefix ${Token[TOKEN.1]}", "${Token[TOKEN.1]} suffix", "${Ref:Topic}"]
+)
+def test_text_that_only_looks_like_a_token_is_still_not_an_arn(almost: str) -> None:
+    with pytest.raises(PipelineError, match="notification_arn must be an ARN of sns"):
+        manual_approval("A", notification_arn=almost)

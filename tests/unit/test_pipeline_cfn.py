@@ -16,13 +16,15 @@ from mlcicd.exceptions import PipelineError
 from mlcicd.pipeline.cfn import (
     MAX_BYTES,
     MAX_NODES,
+    declaration,
     load_template,
+    pipeline_properties,
     pipelines_from_template,
     placeholder,
 )
 from mlcicd.pipeline.io import pipeline_json, read_pipeline, read_pipelines, write_pipeline
 from mlcicd.pipeline.ml import ml_pipeline
-from mlcicd.pipeline.model import to_dict
+from mlcicd.pipeline.model import from_dict, to_dict
 
 TEMPLATE_YAML = """\
 AWSTemplateFormatVersion: "2010-09-09"
@@ -341,3 +343,91 @@ def test_pipeline_without_properties_is_named_after_its_logical_id() -> None:
     )
     assert pipelines["Ci"].name == "Ci"
     assert pipelines["Ci"].stages == ()
+
+
+def _cross_region_pipeline() -> dict:
+    """Every optional field ``pipeline_properties`` writes, in the API's shape."""
+    action = {
+        "name": "Deploy",
+        "actionTypeId": {"category": "Deploy", "owner": "AWS", "provider": "S3", "version": "1"},
+        "runOrder": 2,
+        "configuration": {"BucketName": "site", "Extract": "true"},
+        "inputArtifacts": [{"name": "Src"}],
+        "outputArtifacts": [],
+        "namespace": "DeployVars",
+        "region": "eu-west-1",
+        "roleArn": "arn:aws:iam::123456789012:role/deployer",
+    }
+    source = {
+        "name": "Source",
+        "actionTypeId": {"category": "Source", "owner": "AWS", "provider": "S3", "version": "1"},
+        "runOrder": 1,
+        "configuration": {"S3Bucket": "in", "S3ObjectKey": "src.zip"},
+        "inputArtifacts": [],
+        "outputArtifacts": [{"name": "Src"}],
+    }
+    return {
+        "name": "cross",
+        "roleArn": "arn:aws:iam::123456789012:role/pipeline",
+        "artifactStores": {
+            "us-east-1": {"type": "S3", "location": "art-use1"},
+            "eu-west-1": {
+                "type": "S3",
+                "location": "art-euw1",
+                "encryptionKey": {"id": "alias/k", "type": "KMS"},
+            },
+        },
+        "stages": [
+            {"name": "Source", "actions": [source]},
+            {"name": "Deploy", "actions": [action]},
+        ],
+        "pipelineType": "V2",
+        "executionMode": "QUEUED",
+        "variables": [{"name": "Env", "defaultValue": "dev", "description": "target"}],
+    }
+
+
+@pytest.mark.parametrize(
+    "pipeline",
+    [
+        ml_pipeline(
+            role_arn="arn:aws:iam::123456789012:role/p",
+            artifact_bucket="artifacts",
+            notification_arn="arn:aws:sns:us-east-1:123456789012:t",
+        ),
+        from_dict(_cross_region_pipeline()),
+    ],
+    ids=["ml_pipeline", "cross-region"],
+)
+def test_pipeline_properties_read_back_as_the_same_declaration(pipeline: object) -> None:
+    properties = pipeline_properties(pipeline)
+    assert declaration("Logical", properties) == to_dict(pipeline)
+
+
+def test_pipeline_properties_use_cloudformations_names() -> None:
+    properties = pipeline_properties(from_dict(_cross_region_pipeline()))
+    assert list(properties) == [
+        "Name",
+        "RoleArn",
+        "ArtifactStores",
+        "Stages",
+        "PipelineType",
+        "ExecutionMode",
+        "Variables",
+    ]
+    assert properties["ArtifactStores"][1] == {
+        "Region": "eu-west-1",
+        "ArtifactStore": {
+            "Type": "S3",
+            "Location": "art-euw1",
+            "EncryptionKey": {"Id": "alias/k", "Type": "KMS"},
+        },
+    }
+    deploy = properties["Stages"][1]["Actions"][0]
+    # Configuration keys are the provider's, never re-cased; empty lists are left out.
+    assert deploy["Configuration"] == {"BucketName": "site", "Extract": "true"}
+    assert "OutputArtifacts" not in deploy
+    assert (deploy["Namespace"], deploy["Region"]) == ("DeployVars", "eu-west-1")
+    assert properties["Variables"] == [
+        {"Name": "Env", "DefaultValue": "dev", "Description": "target"}
+    ]

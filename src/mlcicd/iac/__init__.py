@@ -12,7 +12,9 @@
   or the ``iac`` extra is missing.
 
 Nothing here imports ``aws_cdk`` until it is used: importing the CDK starts
-Node.js (seconds), and the core course installs without it.
+Node.js (seconds), and the core course installs without it. Importing this
+package sets jsii's environment (:func:`configure_jsii`), so an ``import
+aws_cdk`` after it prints no Node.js banner and caches under ``build/``.
 """
 
 from importlib import import_module
@@ -20,6 +22,8 @@ from typing import TYPE_CHECKING, Any
 
 from mlcicd.iac.environment import cdk_problem, configure_jsii, require_cdk
 from mlcicd.iac.iam import Statement, statements, wildcard_actions
+
+configure_jsii()
 
 if TYPE_CHECKING:  # what type checkers see; at run time _LAZY imports on use
     from mlcicd.iac.assertions import TemplateAssertions, cdk_assertion

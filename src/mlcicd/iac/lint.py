@@ -11,7 +11,10 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+
+from mlcicd.exceptions import IacError
 
 #: The region whose resource specification the template is checked against.
 REGIONS: tuple[str, ...] = ("us-east-1",)
@@ -56,17 +59,36 @@ def lint_template(
     Returns:
         Every finding, errors first, in template order within a level.
     """
-    from cfnlint.api import lint
-
+    try:
+        from cfnlint.api import lint
+    except ModuleNotFoundError:
+        raise IacError(
+            "cfn-lint is not installed: run `make test` (or `pip install -e '.[iac]'`) first"
+        ) from None
     text = template if isinstance(template, str) else json.dumps(template, indent=1)
     matches = lint(text, regions=list(regions))
     findings = [
         LintFinding(
             code=match.rule.id,
             level=str(match.rule.severity),
-            location="/".join(str(part) for part in match.path) or f"line {match.linenumber}",
+            # A template that does not parse gives matches without a path, only a line.
+            location="/".join(str(part) for part in getattr(match, "path", None) or ())
+            or f"line {match.linenumber}",
             message=str(match.message),
         )
         for match in matches
     ]
     return sorted(findings, key=lambda finding: not finding.is_error)
+
+
+def lint_file(path: Path) -> list[LintFinding]:
+    """Run cfn-lint on a template file (JSON or YAML).
+
+    Raises:
+        IacError: The file cannot be read as UTF-8 text.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise IacError(f"cannot read the template {path}: {error}") from None
+    return lint_template(text)

@@ -14,9 +14,13 @@ an :class:`~mlcicd.exceptions.IacError` with that message and the construct path
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from mlcicd.exceptions import IacError
@@ -25,7 +29,9 @@ from mlcicd.iac.environment import require_cdk
 #: The stack's id in the app, and its CloudFormation stack name.
 STACK_ID = "MlCiCd"
 
-_CONSTRUCT_PATH = re.compile(r"\[?((?:[A-Za-z0-9_-]+/)+[A-Za-z0-9_-]+)\]?")
+#: At most this many lines of JavaScript's message are kept.
+MESSAGE_LINES = 5
+_CONSTRUCT_PATH = re.compile(r"(?<![\w/.:-])((?:[A-Za-z0-9_-]+/)+[A-Za-z0-9_-]+)")
 
 
 def new_app() -> Any:
@@ -92,12 +98,38 @@ def synthesize(make: Callable[..., Any] | None = None, **options: Any) -> dict[s
     return template_of(new_stack(new_app(), make, **options)).to_json()
 
 
+def write_template(template: dict[str, Any], path: Path) -> Path:
+    """Write ``template`` as indented JSON to ``path``, whole or not at all.
+
+    The text goes to a temporary file beside ``path`` first, then replaces it:
+    an interrupted write leaves the old template, never half a new one.
+
+    Raises:
+        IacError: The folder cannot be created or written.
+    """
+    text = json.dumps(template, indent=1) + "\n"
+    partial: Path | None = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(
+            "w", encoding="utf-8", dir=path.parent, suffix=".tmp", delete=False
+        ) as handle:
+            partial = Path(handle.name)
+            handle.write(text)
+        os.replace(partial, path)
+    except OSError as error:
+        if partial is not None:
+            partial.unlink(missing_ok=True)
+        raise IacError(f"cannot write {path}: {error.strerror or error}") from None
+    return path
+
+
 @contextmanager
 def construct_errors() -> Iterator[None]:
     """Turn jsii's ``RuntimeError`` from a construct into an :class:`IacError`.
 
     jsii's message is JavaScript's, sometimes followed by its stack trace; the
-    error keeps the first line and the construct path it names.
+    error keeps the message, on one line, and the construct path it names.
     """
     try:
         yield
@@ -106,11 +138,19 @@ def construct_errors() -> Iterator[None]:
 
 
 def _iac_error(text: str) -> IacError:
-    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    # JavaScript's message may span lines ("Validation failed with the following
+    # errors:" then one line per construct); its stack trace ("at new Bucket
+    # (...)") starts where the message ends.
+    lines = []
+    for line in (line.strip() for line in text.strip().splitlines()):
+        if line.startswith("at "):
+            break
+        if line:
+            lines.append(line)
     # jsii prefixes JavaScript's error type ("Error: ...", "ValidationError: ...").
-    message = re.sub(r"^(?:\w*Error: )+", "", lines[0]) if lines else "the stack did not synthesize"
+    message = re.sub(r"^(?:\w*Error: )+", "", " ".join(lines[:MESSAGE_LINES]))
     path = _CONSTRUCT_PATH.search(message)
     return IacError(
-        f"the stack does not synthesize: {message}",
-        construct=path.group(1) if path and "/" in path.group(1) else None,
+        f"the stack does not synthesize: {message or 'no message from the CDK'}",
+        construct=path.group(1) if path else None,
     )
