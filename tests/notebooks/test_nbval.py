@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from mlcicd.course.execute import missing_requirement
 from mlcicd.course.nbval_run import NbvalResults
 from mlcicd.course.notebook import checkpoint_info, is_solution, read
 
@@ -21,6 +22,9 @@ def code_cells(path: Path) -> list[dict]:
 
 
 def results_of(nbval_results: NbvalResults, path: Path) -> dict:
+    missing = missing_requirement(path)
+    if missing is not None:
+        pytest.skip(missing)
     key = str(path.relative_to(ROOT))
     assert key in nbval_results, f"nbval did not run {key}"
     results = nbval_results[key]

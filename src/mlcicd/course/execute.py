@@ -3,7 +3,10 @@
 :func:`run_notebooks` executes notebooks in a few worker processes, each
 kernel in the notebook's own folder with fake AWS credentials and the real-AWS
 guard, writes every executed notebook (failed ones too, to read) under the
-output folder, and returns one :class:`NotebookRun` per notebook.
+output folder, and returns one :class:`NotebookRun` per notebook. A notebook
+that needs what this machine lacks (lesson 09 needs Node.js for the AWS CDK)
+is skipped with the one sentence saying what to install
+(:func:`missing_requirement`).
 """
 
 from __future__ import annotations
@@ -28,17 +31,35 @@ class NotebookRun:
         output: Where the executed copy was written.
         seconds: Wall-clock time of the run.
         error: None when every cell ran; else the failing cell and its error.
+        skipped: Why the notebook did not run, when it needs what is missing here.
     """
 
     path: Path
     output: Path
     seconds: float
     error: str | None = None
+    skipped: str | None = None
 
     @property
     def ok(self) -> bool:
-        """True when every cell ran without error."""
+        """True when no cell failed (a skipped notebook ran no cell, so none failed)."""
         return self.error is None
+
+
+#: Code that marks a notebook as needing the AWS CDK (its first code cell calls it).
+CDK_MARKER = "require_cdk()"
+
+
+def missing_requirement(notebook: Path) -> str | None:
+    """Why ``notebook`` cannot run on this machine, in one sentence, or None.
+
+    A notebook that calls ``require_cdk()`` needs Node.js and the ``iac`` extra.
+    """
+    if CDK_MARKER not in notebook.read_text(encoding="utf-8"):
+        return None
+    from mlcicd.iac.environment import cdk_problem
+
+    return cdk_problem()
 
 
 def output_path(notebook: Path, out: Path) -> Path:
@@ -57,6 +78,9 @@ def _run_one(
     from papermill.exceptions import PapermillExecutionError
 
     target = output_path(notebook, out)
+    missing = missing_requirement(notebook)
+    if missing is not None:
+        return NotebookRun(notebook, target, 0.0, skipped=missing)
     target.parent.mkdir(parents=True, exist_ok=True)
     # The kernel inherits this process's environment: mask AWS before it starts.
     os.environ.clear()
@@ -116,14 +140,22 @@ def run_notebooks(
 def summary(runs: Sequence[NotebookRun], seconds: float) -> str:
     """Return the report: one line per notebook with its time, then the totals."""
     lines = [
-        f"{run.seconds:6.1f} s  {'ok' if run.ok else 'FAILED':6}  {run.path}"
-        + (f"  ({run.error})" if run.error else "")
+        f"{run.seconds:6.1f} s  {_status(run):6}  {run.path}"
+        + (f"  ({run.error or run.skipped})" if run.error or run.skipped else "")
         for run in runs
     ]
-    good = sum(run.ok for run in runs)
+    skipped = sum(run.skipped is not None for run in runs)
+    good = sum(run.ok for run in runs) - skipped
     lines.append(
-        f"{good} of {len(runs)} notebooks ran without error "
-        f"({sum(r.seconds for r in runs):.1f} s of notebook time, {seconds:.1f} s in all)."
+        f"{good} of {len(runs)} notebooks ran without error"
+        + (f", {skipped} skipped" if skipped else "")
+        + f" ({sum(r.seconds for r in runs):.1f} s of notebook time, {seconds:.1f} s in all)."
     )
     lines += [f"failed: {run.path}" for run in runs if not run.ok]
     return "\n".join(lines)
+
+
+def _status(run: NotebookRun) -> str:
+    if run.skipped is not None:
+        return "skip"
+    return "ok" if run.ok else "FAILED"
