@@ -441,3 +441,17 @@ def test_a_construct_error_reads_as_one_sentence_naming_the_problem() -> None:
     assert message.startswith("the stack does not synthesize: Invalid S3 bucket name")
     assert "Not_A_Valid_Bucket" in message
     assert "\n" not in message and " at new " not in message
+
+
+def test_the_cdk_app_in_infra_synthesizes_the_same_template(
+    data: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import runpy
+
+    infra = Path(__file__).resolve().parents[2] / "infra"
+    assert json.loads((infra / "cdk.json").read_text(encoding="utf-8"))["app"] == "python app.py"
+    # The CDK command line tells the app where to write through CDK_OUTDIR.
+    monkeypatch.setenv("CDK_OUTDIR", str(tmp_path))
+    runpy.run_path(str(infra / "app.py"), run_name="__main__")
+    written = json.loads((tmp_path / "MlCiCd.template.json").read_text(encoding="utf-8"))
+    assert written == data

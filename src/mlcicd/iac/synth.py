@@ -34,12 +34,17 @@ MESSAGE_LINES = 5
 _CONSTRUCT_PATH = re.compile(r"(?<![\w/.:-])((?:[A-Za-z0-9_-]+/)+[A-Za-z0-9_-]+)")
 
 
-def new_app() -> Any:
-    """An app whose templates are the same on every machine and need no AWS account."""
+def new_app(outdir: str | None = None) -> Any:
+    """An app whose templates are the same on every machine and need no AWS account.
+
+    Args:
+        outdir: Where ``app.synth()`` writes the cloud assembly (the CDK command
+            line passes ``CDK_OUTDIR``); a temporary folder when None.
+    """
     require_cdk()
     import aws_cdk as cdk
 
-    return cdk.App(analytics_reporting=False)
+    return cdk.App(analytics_reporting=False, outdir=outdir)
 
 
 def new_stack(app: Any, make: Callable[..., Any] | None = None, **options: Any) -> Any:
