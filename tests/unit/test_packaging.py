@@ -33,7 +33,11 @@ def test_environment_yml_installs_the_same_packages_as_pyproject() -> None:
     lines = _pip_lines_of_environment_yml()
     assert "-e ." in lines, "environment.yml must install the project itself (-e .)"
     from_yml = {_normalized(line) for line in lines if line != "-e ."}
-    from_pyproject = {_normalized(line) for line in PYPROJECT["project"]["dependencies"]}
+    # conda installs Node.js there, so the iac extra (lesson 09) is always included.
+    wanted = (
+        PYPROJECT["project"]["dependencies"] + PYPROJECT["project"]["optional-dependencies"]["iac"]
+    )
+    from_pyproject = {_normalized(line) for line in wanted}
     assert from_yml - from_pyproject == set(), "only in environment.yml"
     assert from_pyproject - from_yml == set(), "only in pyproject.toml"
 
@@ -41,6 +45,7 @@ def test_environment_yml_installs_the_same_packages_as_pyproject() -> None:
 def test_environment_yml_pins_the_course_python() -> None:
     env = YAML(typ="safe").load(ROOT / "environment.yml")
     assert "python=3.11" in env["dependencies"]
+    assert "nodejs=22" in env["dependencies"]  # what the AWS CDK runs in
     assert PYPROJECT["project"]["requires-python"] == ">=3.11"
 
 
