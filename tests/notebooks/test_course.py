@@ -36,9 +36,9 @@ def code(path: Path) -> str:
 
 def test_the_course_has_its_lessons_and_exercises() -> None:
     numbers = [p.name[:2] for p in LESSONS]
-    assert numbers == ["00", "01", "02", "03", "04", "05", "06", "07", "08", "10"]
+    assert numbers == ["00", "01", "02", "03", "04", "05", "06", "07", "08", "09", "10"]
     assert [p.name for p in SOLUTIONS] == [p.name for p in EXERCISES]
-    assert [p.name[:2] for p in SOLUTIONS] == ["02", "03", "04", "05", "06", "07", "08", "10"]
+    assert [p.name[:2] for p in SOLUTIONS] == ["02", "03", "04", "05", "06", "07", "08", "09", "10"]
 
 
 def test_the_exercises_are_built_from_the_solutions() -> None:

@@ -476,3 +476,23 @@ def test_a_deleted_checkpoint_scores_zero_and_the_rest_is_still_mapped(
     ]
     assert result.warnings == ("checkpoint 08.1 was deleted: it scores 0",)
     assert path.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        (None, "--disable-wasm-trap-handler"),
+        ("--max-old-space-size=2048", "--max-old-space-size=2048 --disable-wasm-trap-handler"),
+        ("--disable-wasm-trap-handler", "--disable-wasm-trap-handler"),
+    ],
+)
+def test_graded_kernels_run_node_without_the_wasm_trap_handler(
+    given: str | None, expected: str
+) -> None:
+    # Under the kernel's address-space limit, V8's trap handler cannot reserve its
+    # WebAssembly memory, and the CDK (exercise 09) fails to start.
+    base = {"PATH": "/usr/bin"} | ({"NODE_OPTIONS": given} if given else {})
+    environ = run.kernel_environment(base)
+    assert environ["NODE_OPTIONS"] == expected
+    assert environ[run.GRADING_ENV] == "1"
+    assert base.get("NODE_OPTIONS") == given  # the grader's own environment is unchanged

@@ -137,6 +137,26 @@ def _limits(memory_mb: int) -> Callable[[], None]:
     return apply
 
 
+#: V8 reserves about 10 GB of address space for each WebAssembly memory so that
+#: bounds checks can trap; under the kernel's address-space limit that fails
+#: ("Cannot allocate Wasm memory"), and jsii's Node.js (the AWS CDK, exercise 09)
+#: uses WebAssembly. Without the trap handler, V8 checks bounds in code instead.
+NODE_UNDER_MEMORY_LIMIT = "--disable-wasm-trap-handler"
+
+
+def kernel_environment(base: Mapping[str, str]) -> dict[str, str]:
+    """The environment a graded kernel runs in: offline AWS, the grading flag, Node.js options.
+
+    Args:
+        base: The grader's environment; not modified.
+    """
+    environ = offline_environment(base, DEFAULT_REGION) | {GRADING_ENV: "1"}
+    node_options = environ.get("NODE_OPTIONS", "").split()
+    if NODE_UNDER_MEMORY_LIMIT not in node_options:
+        environ["NODE_OPTIONS"] = " ".join([*node_options, NODE_UNDER_MEMORY_LIMIT])
+    return environ
+
+
 @cache
 def _offline_prefix() -> tuple[str, ...]:
     # A network namespace with loopback only, where the machine allows it (as
@@ -206,7 +226,7 @@ def grade_submission(
         return SubmissionResult(str(path), learner, "", 0, 0, errors=(_clip(error.message),))
     prepared = prepare(nb, exercise)
     cells = sum(cell.get("cell_type") == "code" for cell in prepared.nb.cells)
-    environ = offline_environment(os.environ, DEFAULT_REGION) | {GRADING_ENV: "1"}
+    environ = kernel_environment(os.environ)
     with tempfile.TemporaryDirectory(prefix="mlcicd-grade-") as folder:
         graded = Path(folder) / exercise.notebook
         write(prepared.nb, graded)
