@@ -40,6 +40,7 @@ from constructs import Construct
 
 from mlcicd.buildspec import to_dict
 from mlcicd.buildspec.build import BuildspecBuilder
+from mlcicd.buildspec.recipes import layered_buildspec
 from mlcicd.pipeline.cfn import PIPELINE_TYPE, pipeline_properties
 from mlcicd.pipeline.ml import ml_pipeline
 
@@ -102,15 +103,15 @@ def layer_buildspec(layer: str, *, package: bool = False) -> dict[str, object]:
     Returns:
         The buildspec, from the same recipe the course runs locally.
     """
-    builder = BuildspecBuilder().runtime(python=PYTHON).install("pip install -r requirements.txt")
-    builder = builder.build(f"pytest tests/{layer} --junitxml=reports/{layer}.xml").report(
-        layer, files=[f"{layer}.xml"], base_directory="reports", file_format="JUNITXML"
-    )
+    spec = layered_buildspec((layer,), python=PYTHON)
     if package:
-        builder = builder.post_build("python -m churn.train --out model.tar.gz").artifacts(
-            files=list(BUILD_FILES)
+        spec = (
+            BuildspecBuilder(spec)
+            .post_build("python -m churn.train --out model.tar.gz")
+            .artifacts(files=list(BUILD_FILES))
+            .build_spec()
         )
-    return to_dict(builder.build_spec())
+    return to_dict(spec)
 
 
 def _arn(stack: cdk.Stack, service: str, resource: str) -> str:
