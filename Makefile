@@ -3,6 +3,8 @@
 #   make test    install (only when pyproject.toml changed) and run every test
 #   make course  run every lesson and solution notebook headless into build/course/,
 #                timing each (LESSONS= and COURSE_OUT= run other folders, as the tests do)
+#   make site    run the lessons, then render them with the exercises as a static
+#                website in build/site/ (SITE_OUT= elsewhere, SOLUTIONS=1 adds the solutions)
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
@@ -17,6 +19,8 @@ HOST ?= 127.0.0.1
 PYTEST_ARGS ?=
 LESSONS ?= notebooks solutions
 COURSE_OUT ?= build/course
+SITE_OUT ?= build/site
+SOLUTIONS ?=
 JOBS ?= 2
 # The iac extra (AWS CDK, lesson 09) needs Node.js; without it the course
 # installs without the extra, and the CDK tests and lesson 09 say so and skip.
@@ -29,12 +33,13 @@ export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION ?= 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION ?= 20
 export JSII_RUNTIME_PACKAGE_CACHE_ROOT ?= $(CURDIR)/build/jsii-cache
 
-.PHONY: help lab test course check-python clean
+.PHONY: help lab test course site check-python clean
 
 help:
 	@echo "make lab      install the course into $(VENV) and open it in JupyterLab (PORT=, HOST= to change)"
 	@echo "make test     install if needed and run the whole test suite, offline"
 	@echo "make course   run every lesson and solution headless into build/course/, timing each"
+	@echo "make site     run the lessons and render the course as a website in build/site/ (SOLUTIONS=1 adds solutions)"
 	@echo "make clean    remove build/ and $(VENV)"
 
 check-python:
@@ -73,6 +78,12 @@ test: $(STAMP)
 # credentials), JOBS at a time; the summary gives each one's time.
 course: $(STAMP)
 	@scripts/offline "$(BIN)/mlcicd" course run $(LESSONS) --out "$(COURSE_OUT)" --jobs "$(JOBS)"
+
+# The lessons run as in `make course` (lessons only), then the executed copies
+# and the exercises are rendered to HTML; open $(SITE_OUT)/index.html.
+site: $(STAMP)
+	@scripts/offline "$(BIN)/mlcicd" course run notebooks --out "$(COURSE_OUT)" --jobs "$(JOBS)"
+	@scripts/offline "$(BIN)/mlcicd" course site --executed "$(COURSE_OUT)/notebooks" --out "$(SITE_OUT)" $(if $(SOLUTIONS),--solutions)
 
 clean:
 	rm -rf build "$(VENV)"

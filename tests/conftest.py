@@ -66,9 +66,11 @@ def _loopback_only_network() -> Iterator[None]:
     pytest_socket.enable_socket()
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def run_make() -> Callable[..., subprocess.CompletedProcess[str]]:
     """Run this repository's Makefile as a learner would, and capture what it prints.
+
+    Session-scoped (it holds no state), so module fixtures can run make once for many tests.
 
     By default the virtual environment running the tests stands in for
     ``.venv`` and counts as installed (``-o``), so no test ever reinstalls it;

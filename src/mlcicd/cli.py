@@ -447,6 +447,47 @@ def course_run(folders: tuple[Path, ...], out: Path, jobs: int, timeout: int) ->
         raise SystemExit(1)
 
 
+@course.command("site")
+@_ROOT_OPTION
+@click.option(
+    "--executed",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("build/course/notebooks"),
+    show_default=True,
+    help="The executed lessons (`make course LESSONS=notebooks` writes them).",
+)
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("build/site"),
+    show_default=True,
+    help="The website's folder (replaced as a whole).",
+)
+@click.option("--solutions", is_flag=True, help="Also publish the solutions (left out by default).")
+def course_site(root: Path, executed: Path, out: Path, solutions: bool) -> None:
+    """Render the executed lessons and the exercises as a static website."""
+    from mlcicd.course.site import build_site
+
+    report = build_site(executed, root, out, solutions=solutions)
+    counts = f"{report.count('notebooks')} lessons"
+    if report.unexecuted:
+        counts += f" ({len(report.unexecuted)} without outputs)"
+    counts += f", {report.count('exercises')} exercises"
+    if solutions:
+        counts += f", {report.count('solutions')} solutions"
+    for page in report.unexecuted:
+        click.echo(f"without outputs: {page.page}: {page.note}")
+    for link in report.dropped:
+        click.echo(f"link shown as text: {link}")
+    click.echo(f"Wrote {report.index} ({counts}).")
+    if report.errors:
+        for error in report.errors:
+            click.echo(f"error output: {error}")
+        click.echo(f"{len(report.errors)} cell(s) show an error: fix the lessons and run again.")
+        raise SystemExit(1)
+
+
 @main.command("grade")
 @click.argument("targets", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("-n", "workers", type=click.IntRange(1, 64), default=1, show_default=True,

@@ -7,7 +7,9 @@ import re
 import subprocess
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import unquote
 
 import papermill
 import pytest
@@ -23,6 +25,7 @@ LESSONS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 SOLUTIONS = sorted((ROOT / "solutions").glob("*.ipynb"))
 EXERCISES = sorted((ROOT / "exercises").glob("*.ipynb"))
 LINK = re.compile(r"\]\(([^)\s]+)\)")
+HREF = re.compile(r'\b(?:href|src)="([^"]*)"')
 RunMake = Callable[..., subprocess.CompletedProcess[str]]
 
 
@@ -135,27 +138,91 @@ def test_a_lesson_runs_with_non_default_parameters(tmp_path: Path) -> None:
     assert "300" in shown  # the lesson's data really has the rows asked for
 
 
-def test_make_course_runs_every_lesson_headless(tmp_path: Path, run_make: RunMake) -> None:
-    result = run_make("course", "LESSONS=notebooks", f"COURSE_OUT={tmp_path}")
+@dataclass(frozen=True)
+class MadeSite:
+    """What one ``make site`` run printed and wrote."""
+
+    result: subprocess.CompletedProcess[str]
+    course: Path
+    site: Path
+
+    def pages(self) -> list[Path]:
+        return sorted(self.site.rglob("*.html"))
+
+
+@pytest.fixture(scope="module")
+def made_site(tmp_path_factory: pytest.TempPathFactory, run_make: RunMake) -> MadeSite:
+    """Run every lesson headless and render the site, once for this module (about a minute)."""
+    tmp = tmp_path_factory.mktemp("make-site")
+    result = run_make("site", f"COURSE_OUT={tmp / 'course'}", f"SITE_OUT={tmp / 'site'}")
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return MadeSite(result, tmp / "course", tmp / "site")
+
+
+def test_make_course_runs_every_lesson_headless(made_site: MadeSite) -> None:
+    executed = made_site.course / "notebooks"
     # Lesson 09 needs Node.js: without it, make course skips it and says why.
     runnable = [p for p in LESSONS if missing_requirement(p) is None]
     skipped = len(LESSONS) - len(runnable)
     assert (
         f"{len(runnable)} of {len(LESSONS)} notebooks ran without error"
         + (f", {skipped} skipped" if skipped else " (")
-    ) in result.stdout
-    assert sorted(p.name for p in (tmp_path / "notebooks").iterdir()) == [p.name for p in runnable]
+    ) in made_site.result.stdout
+    assert sorted(p.name for p in executed.iterdir()) == [p.name for p in runnable]
     # Every lesson after the start page shows at least one figure (toolkit drawings included).
     for lesson in runnable[1:]:
-        outputs = [
-            o
-            for c in read(tmp_path / "notebooks" / lesson.name).cells
-            for o in c.get("outputs", [])
-        ]
+        outputs = [o for c in read(executed / lesson.name).cells for o in c.get("outputs", [])]
         assert any("image/png" in o.get("data", {}) for o in outputs), (
             f"{lesson.name} shows no figure"
         )
+        page = (made_site.site / "notebooks" / f"{lesson.stem}.html").read_text(encoding="utf-8")
+        assert 'src="data:image/png;base64,' in page, f"{lesson.stem}.html shows no figure"
+
+
+def test_make_site_renders_every_lesson_and_exercise_without_solutions(
+    made_site: MadeSite,
+) -> None:
+    assert f"Wrote {made_site.site / 'index.html'} ({len(LESSONS)} lessons" in (
+        made_site.result.stdout
+    )
+    pages = {str(p.relative_to(made_site.site)) for p in made_site.pages()}
+    expected = (
+        {"index.html"}
+        | {f"notebooks/{p.stem}.html" for p in LESSONS}
+        | {f"exercises/{p.stem}.html" for p in EXERCISES}
+    )
+    assert pages == expected  # solutions are left out unless SOLUTIONS=1
+    assert not (made_site.site / "solutions").exists()
+
+
+def test_the_site_index_links_every_lesson_and_exercise(made_site: MadeSite) -> None:
+    index = (made_site.site / "index.html").read_text(encoding="utf-8")
+    links = set(HREF.findall(index))
+    expected = {f"notebooks/{p.stem}.html" for p in LESSONS} | {
+        f"exercises/{p.stem}.html" for p in EXERCISES
+    }
+    assert expected - links == set()
+    assert "make lab" in index
+
+
+def test_every_internal_link_in_the_site_resolves(made_site: MadeSite) -> None:
+    broken = [
+        f"{page.relative_to(made_site.site)} -> {url}"
+        for page in made_site.pages()
+        for url in HREF.findall(page.read_text(encoding="utf-8"))
+        if url
+        and not url.startswith(("http://", "https://", "mailto:", "#", "data:"))
+        and not (page.parent / unquote(url.split("#")[0])).exists()
+    ]
+    assert not broken, broken
+
+
+def test_no_page_of_the_site_shows_an_error_output(made_site: MadeSite) -> None:
+    from mlcicd.course.site import ERROR_CLASS
+
+    failed = [p.name for p in made_site.pages() if ERROR_CLASS in p.read_text(encoding="utf-8")]
+    assert not failed, f"error outputs in {failed}"
+    assert "error output" not in made_site.result.stdout
 
 
 def test_the_kernel_the_notebooks_name_is_this_environments_python() -> None:
