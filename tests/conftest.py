@@ -1,7 +1,8 @@
 """Test-suite wide set-up: one marker per pyramid layer, and no network but loopback.
 
 * Each test is marked with the layer of the folder it lives in
-  (``tests/unit`` -> ``unit``, ..., ``tests/notebooks`` -> ``notebook``), so
+  (``tests/unit`` -> ``unit``, ..., ``tests/notebooks`` -> ``notebook``,
+  ``tests/ui`` -> ``ui``), so
   ``pytest -m unit`` selects one layer, and the layer is written into the
   JUnit report as a ``layer`` property (read by ``mlcicd.testing.layers``).
 * Every test may connect to loopback addresses only (pytest-socket); ``make
@@ -37,6 +38,7 @@ LAYER_OF_FOLDER = {
     "integration": "integration",
     "e2e": "e2e",
     "notebooks": "notebook",
+    "ui": "ui",
 }
 LOOPBACK = ["127.0.0.0/8", "::1/128"]
 

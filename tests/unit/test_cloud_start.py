@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
@@ -107,3 +108,20 @@ def test_the_binder_link_opens_the_start_page() -> None:
 def test_the_readme_says_the_token_stays_on_off_loopback() -> None:
     section = cloud_section()
     assert "HOST=0.0.0.0" in section and "token" in section
+
+
+def test_binders_start_script_gives_kernels_the_offline_aws_environment() -> None:
+    start = ROOT / "start"
+    assert os.access(start, os.X_OK)
+    # As Binder runs it: the environment's python first on PATH, a user's AWS key exported.
+    env = {
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        "AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE",
+    }
+    shown = subprocess.run(
+        [str(start), "env"], env=env, capture_output=True, text=True, check=True
+    ).stdout
+    variables = dict(line.split("=", 1) for line in shown.splitlines() if "=" in line)
+    assert variables["AWS_ACCESS_KEY_ID"] != "AKIAIOSFODNN7EXAMPLE"
+    assert variables["AWS_EC2_METADATA_DISABLED"] == "true"
+    assert "mlcicd" in variables["BOTOCORE_EXPERIMENTAL__PLUGINS"]

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 #: The layers in pyramid order, base first.
-LAYERS: tuple[str, ...] = ("unit", "integration", "e2e", "notebook")
+LAYERS: tuple[str, ...] = ("unit", "integration", "e2e", "notebook", "ui")
 
 
 @dataclass(frozen=True)
@@ -24,7 +24,7 @@ class LayerFigures:
     """What one layer of the suite cost in one run.
 
     Attributes:
-        layer: ``unit``, ``integration``, ``e2e``, ``notebook`` or ``other``.
+        layer: ``unit``, ``integration``, ``e2e``, ``notebook``, ``ui`` or ``other``.
         tests: Number of test cases.
         failed: Test cases that failed or errored.
         skipped: Test cases that were skipped.
