@@ -159,6 +159,21 @@ def made_site(tmp_path_factory: pytest.TempPathFactory, run_make: RunMake) -> Ma
     return MadeSite(result, tmp / "course", tmp / "site")
 
 
+@pytest.mark.parametrize("lesson", LESSONS, ids=lambda p: p.name)
+def test_every_lesson_runs_headless_without_an_error(made_site: MadeSite, lesson: Path) -> None:
+    # make site's summary has one line per lesson: "   6.2 s  ok      notebooks/00_....ipynb".
+    (line,) = [
+        line
+        for line in made_site.result.stdout.splitlines()
+        if line.endswith(f"notebooks/{lesson.name}") or f"notebooks/{lesson.name}  (" in line
+    ]
+    missing = missing_requirement(lesson)
+    if missing is not None:  # lesson 09 without Node.js
+        assert line.split()[2] == "skip" and missing in line
+        pytest.skip(missing)
+    assert line.split()[2] == "ok", line
+
+
 def test_make_course_runs_every_lesson_headless(made_site: MadeSite) -> None:
     executed = made_site.course / "notebooks"
     # Lesson 09 needs Node.js: without it, make course skips it and says why.
