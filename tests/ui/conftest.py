@@ -4,9 +4,9 @@
   token, serving a *copy* of the course (running cells in a browser marks
   notebooks changed, and JupyterLab saves them), with temporary Jupyter config,
   data, runtime, workspace and settings folders.
-* ``browser``: Debian's Chromium (:data:`CHROMIUM`), started headless by this
-  suite with a remote-debugging port and driven by Playwright over CDP. No
-  browser is downloaded. Both processes are stopped by process id.
+* ``browser``: Debian's Chromium (:data:`CHROMIUM`, Playwright's
+  ``executable_path``), headless. No browser is downloaded. JupyterLab and
+  Chromium are stopped by process id.
 
 A missing Chromium or Playwright skips these tests with one sentence locally;
 in CI (``CI`` set, as ``.ci/run`` sets it) it fails them instead.
@@ -14,6 +14,7 @@ in CI (``CI`` set, as ``.ci/run`` sets it) it fails them instead.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -21,7 +22,6 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -41,7 +41,6 @@ START_TIMEOUT = 90.0
 #: Flags for a headless Chromium on a machine with no network but loopback: no
 #: background connections (each would be refused), no first-run UI, no sandbox as root.
 CHROMIUM_FLAGS = (
-    "--headless=new",
     "--no-sandbox",
     "--disable-gpu",
     "--disable-dev-shm-usage",
@@ -51,9 +50,6 @@ CHROMIUM_FLAGS = (
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
-    "--window-size=1400,1000",
-    "--remote-debugging-address=127.0.0.1",
-    "--remote-debugging-port=0",
 )
 #: JupyterLab user settings of the test profile: every cell in the page, so the
 #: test can read all outputs (JupyterLab 4 otherwise renders only visible cells).
@@ -172,40 +168,51 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
             process.stdout.close()
 
 
+def browser_pid(profile: Path) -> int | None:
+    """The id of the Chromium browser process using ``profile``, from ``/proc``.
+
+    Playwright starts Chromium itself and does not say its process id; the
+    browser process is the one with this ``--user-data-dir`` and no ``--type``
+    (its renderers and helpers have one).
+    """
+    flag = f"--user-data-dir={profile}".encode()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:  # the process ended meanwhile
+            continue
+        if flag in argv and not any(arg.startswith(b"--type=") for arg in argv):
+            return int(entry.name)
+    return None
+
+
 @pytest.fixture(scope="session")
 def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """Chromium started by this suite, Playwright connected to it over CDP."""
+    """A Playwright browser context in Debian's Chromium (``executable_path``), headless."""
     from playwright.sync_api import sync_playwright
 
     profile = tmp_path_factory.mktemp("chromium")
-    process = subprocess.Popen(
-        [str(CHROMIUM), *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "about:blank"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert process.stderr is not None
-        endpoint = None
-        deadline = time.monotonic() + 30
-        while endpoint is None and time.monotonic() < deadline:
-            line = process.stderr.readline()
-            if not line and process.poll() is not None:
-                break
-            found = re.search(r"DevTools listening on (ws://\S+)", line)
-            endpoint = found.group(1) if found else None
-        if endpoint is None:
-            pytest.fail(f"Chromium did not start (exit code {process.poll()})")
-        # Chromium goes on logging to stderr: read it away so it never blocks on a full pipe.
-        threading.Thread(target=process.stderr.read, daemon=True).start()
-        with sync_playwright() as playwright:
-            connected = playwright.chromium.connect_over_cdp(endpoint)
-            try:
-                yield connected
-            finally:
-                connected.close()
-    finally:
-        stop(process, grace=10)
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(profile),
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=list(CHROMIUM_FLAGS),
+            viewport={"width": 1400, "height": 1000},
+        )
+        assert browser_pid(profile) is not None, "Chromium's browser process was not found"
+        try:
+            yield context
+        finally:
+            context.close()
+            # Should closing have left it running, stop it by its process id (looked
+            # up again: a process id of the past may belong to another process now).
+            left = browser_pid(profile)
+            if left is not None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(left, signal.SIGKILL)
 
 
 @pytest.fixture(scope="session")

@@ -71,12 +71,11 @@ def start_page(lab: Any, browser: Any) -> Iterator[tuple[Any, float]]:
     The time runs from starting ``mlcicd lab`` to the notebook showing with an
     idle kernel: the moment a learner can run the first cell.
     """
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    page = context.new_page()
+    page = browser.new_page()
     open_notebook(page, lab.url)
     interactive = time.monotonic() - lab.started
     yield page, interactive
-    context.close()
+    page.close()
 
 
 def test_make_lab_lands_on_the_start_page_with_no_prompt(
@@ -133,8 +132,7 @@ def test_a_quiz_answers_wrong_then_right(start_page: tuple[Any, float], screensh
 
 
 def test_a_solved_exercise_passes_its_checkpoint(lab: Any, browser: Any, screenshots: Path) -> None:
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    page = context.new_page()
+    page = browser.new_page()
     try:
         # A workspace of its own: the default one would also reopen the start page.
         open_notebook(page, f"{lab.base}/lab/workspaces/exercise/tree/{EXERCISE}")
@@ -155,6 +153,6 @@ def test_a_solved_exercise_passes_its_checkpoint(lab: Any, browser: Any, screens
         all_cells.nth(3).scroll_into_view_if_needed()
         page.screenshot(path=str(screenshots / "exercise_passed.png"))
     finally:
-        context.close()
+        page.close()
     # The course's own exercise is untouched: the browser worked on a copy.
     assert "raise NotImplementedError" in (ROOT / EXERCISE).read_text(encoding="utf-8")
