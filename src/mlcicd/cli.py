@@ -488,6 +488,13 @@ def course_site(root: Path, executed: Path, out: Path, solutions: bool) -> None:
         raise SystemExit(1)
 
 
+# ---- course release: anchor for `mlcicd course release` ----
+
+# ---- course collect: anchor for `mlcicd course collect` ----
+
+# ---- doctor: anchor for `mlcicd doctor` ----
+
+
 @main.command("grade")
 @click.argument("targets", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("-n", "workers", type=click.IntRange(1, 64), default=1, show_default=True,

@@ -1,4 +1,4 @@
-"""Checkpoints: hidden test cases run against a learner's objects, reported in one line.
+"""Checkpoints: test cases run against a learner's objects, reported in one line.
 
 An exercise's checks live in ``mlcicd.course.checks.exNN`` and register
 themselves with :func:`check`::
@@ -15,6 +15,19 @@ the check needs in the notebook's namespace (saying which cell to run when one
 is missing), runs the cases, and prints exactly one line: the success line the
 cell stores as its expected output, or a different line naming the first
 failing case and a hint. Nothing in either line varies between runs.
+
+**Public and hidden cases.** A :func:`case` is public: it runs in the learner's
+own notebook, and its failure names the input and what was expected. A
+:func:`hidden_case` exists only where the instructor grades: the check modules
+wrap hidden code between :data:`HIDDEN_BEGIN` and :data:`HIDDEN_END` comment
+lines, and ``mlcicd course release`` removes those lines, so the learner's copy
+of the course has no hidden input and no expected value. A failing hidden case
+reports the rule it checks, never its input.
+
+**Not the learner's fault.** A check that needs what the machine lacks (a
+package such as hypothesis, or Node.js for the AWS CDK) raises
+:class:`NotGradable`; its line says "cannot be graded here" and how to install
+what is missing, and the grader reports a *not gradable* row instead of 0.
 """
 
 from __future__ import annotations
@@ -25,6 +38,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from mlcicd.exceptions import CourseError
@@ -32,6 +46,26 @@ from mlcicd.exceptions import CourseError
 
 class CheckFailed(Exception):
     """A test case of a checkpoint failed; the message says what was wrong."""
+
+
+class NotGradable(Exception):
+    """What a check needs is missing on this machine; the message says what and how to install.
+
+    Never the learner's fault: a checkpoint that raises it scores nothing *and*
+    says so, and the grader turns it into a "not gradable" row.
+    """
+
+
+#: The comment lines around hidden cases in ``mlcicd.course.checks``: the learner
+#: release drops them and everything between them.
+HIDDEN_BEGIN = "# BEGIN HIDDEN CASES"
+HIDDEN_END = "# END HIDDEN CASES"
+
+#: How a grading machine gets every package the checks import.
+INSTALL_GRADE = (
+    "install the course with its grade extra (`pip install '.[grade]'` in the course "
+    "folder, or `make lab`), and Node.js 22 for exercise 09"
+)
 
 
 @dataclass(frozen=True)
@@ -46,6 +80,9 @@ class Check:
         run: The function holding the cases; it takes the needed objects.
         defined_in: Where a learner defines the needed objects, e.g. "the cell under
             'Exercise 1'"; said when one is missing.
+        requires: Modules the check itself imports (e.g. ``hypothesis``), or ``node``
+            for Node.js and the AWS CDK: when one is missing the checkpoint is not
+            gradable here, whatever the learner wrote.
     """
 
     id: str
@@ -54,6 +91,7 @@ class Check:
     hint: str
     run: Callable[..., None] = field(repr=False)
     defined_in: str = "the exercise cell above"
+    requires: tuple[str, ...] = ()
 
 
 _REGISTRY: dict[str, Check] = {}
@@ -76,6 +114,7 @@ def check(
     needs: tuple[str, ...],
     hint: str,
     defined_in: str = "the exercise cell above",
+    requires: tuple[str, ...] = (),
 ) -> Callable[[Callable[..., None]], Callable[..., None]]:
     """Register the decorated function as the cases of checkpoint ``checkpoint_id``.
 
@@ -87,7 +126,7 @@ def check(
         if checkpoint_id in _REGISTRY:
             raise CourseError(f"checkpoint {checkpoint_id} is registered twice")
         _REGISTRY[checkpoint_id] = Check(
-            checkpoint_id, points, tuple(needs), hint, function, defined_in
+            checkpoint_id, points, tuple(needs), hint, function, defined_in, tuple(requires)
         )
         return function
 
@@ -127,25 +166,120 @@ def registered(prefix: str = "") -> list[Check]:
     )
 
 
+_STUB = (
+    "your code still raises NotImplementedError; replace the stub (the "
+    "`raise NotImplementedError` line) with your code and run that cell again"
+)
+
+
 @contextmanager
 def case(description: str) -> Iterator[None]:
-    """Run one test case: any failure inside is reported as ``description: problem``.
+    """Run one public test case: any failure inside is reported as ``description: problem``.
 
     A :class:`CheckFailed` keeps its message; an exception from the learner's
-    code is described by its type and message.
+    code is described by its type and message. A missing package the course
+    itself imports becomes :class:`NotGradable` (see :func:`environment_problem`).
     """
     try:
         yield
+    except NotGradable:
+        raise
     except CheckFailed as failure:
         raise CheckFailed(f"{description}: {failure}") from None
     except NotImplementedError:
-        raise CheckFailed(
-            f"{description}: your code still raises NotImplementedError; "
-            "replace the stub (the `raise NotImplementedError` line) with your code and "
-            "run that cell again"
-        ) from None
+        raise CheckFailed(f"{description}: {_STUB}") from None
     except Exception as error:
+        problem = environment_problem(error)
+        if problem is not None:
+            raise NotGradable(problem) from None
         raise CheckFailed(f"{description}: {_describe(error)}") from None
+
+
+@contextmanager
+def hidden_case(rule: str) -> Iterator[None]:
+    """Run one hidden test case: a failure reports ``rule`` only, never the input or answer.
+
+    Args:
+        rule: What the case checks, in words that give away no input and no expected
+            value, e.g. "a constant column scales to 0.0".
+    """
+    try:
+        yield
+    except NotGradable:
+        raise
+    except NotImplementedError:
+        raise CheckFailed(f"a hidden case ({rule}): {_STUB}") from None
+    except Exception as error:
+        problem = environment_problem(error)
+        if problem is not None:
+            raise NotGradable(problem) from None
+        raise CheckFailed(f"a hidden case failed: {rule}") from None
+
+
+def environment_problem(error: BaseException) -> str | None:
+    """Say what is missing when ``error`` is the machine's fault, not the learner's; else None.
+
+    An :class:`ImportError` raised while the course's own code (``mlcicd``,
+    ``churn``) imports something is the machine's fault: the learner cannot
+    install packages on the grader.
+    """
+    from mlcicd.exceptions import NodeMissingError
+
+    if isinstance(error, NodeMissingError):
+        return str(error)
+    if not isinstance(error, ImportError):
+        return None
+    # The frame that ran the failing import statement: the last one that is not
+    # importlib's own. Learner code importing a package it invented is its own fault.
+    frames = []
+    trace = error.__traceback__
+    while trace is not None:
+        frames.append(trace.tb_frame.f_code.co_filename)
+        trace = trace.tb_next
+    importing = [f for f in frames if not f.startswith("<frozen")]
+    if not importing or not _is_course_code(importing[-1]):
+        return None
+    name = getattr(error, "name", None) or str(error)
+    return f"the package {name} is not installed on this machine; {INSTALL_GRADE}"
+
+
+#: The course's own packages: src/mlcicd and src/churn (or their installed copies).
+_COURSE_PACKAGES = (
+    Path(__file__).resolve().parents[1],
+    Path(__file__).resolve().parents[2] / "churn",
+)
+
+
+def _is_course_code(filename: str) -> bool:
+    try:
+        path = Path(filename).resolve()
+    except (OSError, ValueError):
+        return False
+    return any(path.is_relative_to(folder) for folder in _COURSE_PACKAGES)
+
+
+def missing_requirements(requires: tuple[str, ...]) -> str | None:
+    """Say which of a check's requirements this machine lacks, in one sentence; else None.
+
+    Args:
+        requires: Module names, or ``node`` for Node.js with the AWS CDK.
+    """
+    import importlib.util
+
+    missing = []
+    for name in requires:
+        if name == "node":
+            from mlcicd.iac.environment import cdk_problem
+
+            problem = cdk_problem()
+            if problem is not None:
+                return problem
+        elif importlib.util.find_spec(name) is None:
+            missing.append(name)
+    if not missing:
+        return None
+    names = ", ".join(missing)
+    return f"the package {names} is not installed on this machine; {INSTALL_GRADE}"
 
 
 def expect(condition: object, problem: str) -> None:
@@ -171,6 +305,9 @@ def evaluate(checkpoint_id: str, namespace: Mapping[str, Any]) -> tuple[bool, st
         namespace: The notebook's variables (its globals).
     """
     spec = get_check(checkpoint_id)
+    lacking = missing_requirements(spec.requires)
+    if lacking is not None:
+        return False, not_gradable_line(spec, lacking)
     missing = [name for name in spec.needs if name not in namespace]
     if missing:
         names = ", ".join(f"`{name}`" for name in missing)
@@ -182,16 +319,30 @@ def evaluate(checkpoint_id: str, namespace: Mapping[str, Any]) -> tuple[bool, st
         )
     try:
         spec.run(*(namespace[name] for name in spec.needs))
+    except NotGradable as problem:
+        return False, not_gradable_line(spec, str(problem))
     except CheckFailed as failure:
         return False, (
             f"Checkpoint {spec.id} failed (0/{spec.points} points): {failure}. Hint: {spec.hint}"
         )
     except Exception as error:  # the learner's object broke a case outside any `case`
+        problem = environment_problem(error)
+        if problem is not None:
+            return False, not_gradable_line(spec, problem)
         return False, (
             f"Checkpoint {spec.id} failed (0/{spec.points} points): {_describe(error)}. "
             f"Hint: {spec.hint}"
         )
     return True, success_line(spec.id, spec.points)
+
+
+def not_gradable_line(spec: Check, problem: str) -> str:
+    """The line of a checkpoint this machine cannot grade: what is missing, and that it is not
+    the learner's code."""
+    return (
+        f"Checkpoint {spec.id} cannot be graded here (0/{spec.points} points): {problem}. "
+        "This is about the machine, not your code."
+    )
 
 
 def checkpoint(checkpoint_id: str) -> None:
