@@ -66,11 +66,13 @@ $(STAMP): pyproject.toml | check-python
 lab: $(STAMP)
 	@"$(BIN)/mlcicd" lab --host "$(HOST)" $(if $(PORT),--port "$(PORT)")
 
-# The suite runs with no network (scripts/offline). pytest's exit code is kept;
+# The suite runs with no network (scripts/offline); scripts/wheelhouse first
+# downloads the wheels the install-as-shipped tests install from, offline. pytest's exit code is kept;
 # 5 (no test collected) is turned into a failure. The per-layer figures are
 # read from the JUnit report, as the lessons read them.
 test: $(STAMP)
 	@mkdir -p "$(REPORTS)"
+	@scripts/wheelhouse "$(BIN)/python"
 	@rc=0; scripts/offline "$(BIN)/python" -m pytest --junitxml="$(REPORTS)/junit.xml" $(PYTEST_ARGS) || rc=$$?; \
 	if [ -f "$(REPORTS)/junit.xml" ]; then "$(BIN)/python" -m mlcicd.testing.layers "$(REPORTS)/junit.xml"; fi; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests, which counts as a failure."; exit 1; fi; \

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Iterator
+
 import pytest
 
 from mlcicd.course.checkpoint import (
@@ -9,9 +12,11 @@ from mlcicd.course.checkpoint import (
     case,
     check,
     checkpoint,
+    environment_problem,
     evaluate,
     expect,
     get_check,
+    hidden_case,
     registered,
 )
 from mlcicd.exceptions import CourseError
@@ -112,3 +117,83 @@ def test_every_registered_check_of_the_course_is_well_formed() -> None:
     for spec in checks:
         assert 1 <= spec.points <= 3, spec.id
         assert spec.needs and spec.hint, spec.id
+
+
+# ---- hidden cases and what the machine lacks --------------------------------
+
+
+checkpoint_module = importlib.import_module("mlcicd.course.checkpoint")
+registry = checkpoint_module._REGISTRY
+
+
+@pytest.fixture
+def hidden_check() -> Iterator[str]:
+    """Checkpoint 97.1: one public case, one hidden case (and no real exercise 97)."""
+
+    @check("97.1", points=1, needs=("double",), hint="Multiply by two.")
+    def _(double: object) -> None:
+        with case("double(3)"):
+            expect(double(3) == 6, f"returned {double(3)}, expected 6")
+        with hidden_case("negative numbers double too"):
+            expect(double(-41) == -82, f"returned {double(-41)}, expected -82")
+
+    yield "97.1"
+    registry.pop("97.1", None)
+
+
+def test_a_failing_hidden_case_names_its_rule_and_never_its_input(hidden_check: str) -> None:
+    passed, line = evaluate(hidden_check, {"double": lambda x: abs(x) * 2})
+    assert not passed
+    assert line == (
+        "Checkpoint 97.1 failed (0/1 points): a hidden case failed: negative numbers double "
+        "too. Hint: Multiply by two."
+    )
+    assert "41" not in line and "82" not in line
+
+
+def test_public_cases_still_show_input_and_expected_value(hidden_check: str) -> None:
+    assert (
+        "double(3): returned 9, expected 6"
+        in evaluate(hidden_check, {"double": lambda x: 3 * x})[1]
+    )
+
+
+def test_a_check_requiring_a_missing_package_cannot_be_graded_here() -> None:
+    @check("96.1", points=2, needs=("x",), hint="h", requires=("no_such_package_for_grading",))
+    def _(x: object) -> None:
+        raise AssertionError("must not run")
+
+    try:
+        passed, line = evaluate("96.1", {"x": 1})
+    finally:
+        registry.pop("96.1", None)
+    assert not passed
+    assert line.startswith(
+        "Checkpoint 96.1 cannot be graded here (0/2 points): the package "
+        "no_such_package_for_grading is not installed on this machine"
+    )
+    assert line.endswith("This is about the machine, not your code.")
+
+
+def test_an_import_error_from_the_course_is_the_machines_fault_not_the_learners() -> None:
+    # An import the course's own code runs (here: compiled under the file name of one
+    # of its modules) is the machine's fault; one the learner's code runs is theirs.
+    statement = "import no_such_package_for_grading"
+    by_course = compile(statement, checkpoint_module.__file__, "exec")
+    through_importlib = compile(
+        "importlib.import_module('no_such_package_for_grading')", checkpoint_module.__file__, "exec"
+    )
+    by_learner = compile(statement, "/tmp/ipykernel_1234/567.py", "exec")
+    problems = {}
+    for name, code in [
+        ("course", by_course),
+        ("importlib", through_importlib),
+        ("learner", by_learner),
+    ]:
+        with pytest.raises(ImportError) as error:
+            exec(code, {"importlib": importlib})
+        problems[name] = environment_problem(error.value)
+    assert "no_such_package_for_grading is not installed" in (problems["course"] or "")
+    assert problems["importlib"] == problems["course"]
+    assert problems["learner"] is None
+    assert environment_problem(ValueError("x")) is None

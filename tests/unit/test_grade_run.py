@@ -496,3 +496,41 @@ def test_graded_kernels_run_node_without_the_wasm_trap_handler(
     assert environ["NODE_OPTIONS"] == expected
     assert environ[run.GRADING_ENV] == "1"
     assert base.get("NODE_OPTIONS") == given  # the grader's own environment is unchanged
+
+
+# ---- what the machine lacks is not the learner's fault ----------------------------
+
+
+def test_an_exercise_needing_a_missing_package_is_a_not_gradable_row(
+    tmp_path: Path, no_nbval: None
+) -> None:
+    lacking = ExerciseSpec(
+        "02_unit_tests",
+        "02_unit_tests.ipynb",
+        (spec("02.1", 2),),
+        requires=("pandas", "no_such_package_for_grading"),
+    )
+    path = tmp_path / "02_unit_tests.ipynb"
+    path.write_text(notebook_json(mlcicd={"exercise": "02_unit_tests"}), encoding="utf-8")
+    before = path.read_bytes()
+
+    result = grade_submission(Submission(path, "alice"), {"02_unit_tests": lacking})
+
+    assert not result.graded and (result.score, result.max_score) == (0, 2)
+    assert [(c.id, c.status) for c in result.checkpoints] == [("02.1", "not gradable")]
+    (error,) = result.errors
+    assert error.startswith("not gradable on this machine: this machine cannot grade exercise")
+    assert "no_such_package_for_grading is not installed" in error
+    assert "pip install '.[grade]'" in error  # how to fix it
+    assert "pandas" not in error.split("package")[1]  # only what is missing is named
+    assert path.read_bytes() == before
+
+
+def test_a_checkpoint_the_kernel_could_not_grade_is_not_gradable_not_failed() -> None:
+    line = (
+        "Checkpoint 02.4 cannot be graded here (0/2 points): the package hypothesis is not "
+        "installed on this machine; install it. This is about the machine, not your code."
+    )
+    result = _checkpoint_result("02.4", 2, CellResult("failed", f"Expected: ...\n{line}\n"), {})
+    assert (result.status, result.points) == ("not gradable", 0)
+    assert result.message == line

@@ -87,11 +87,14 @@ def test_workflow_runs_on_pushed_submissions_and_by_hand(workflow: dict[str, Any
 
 def test_workflow_installs_the_course_and_grades_submissions(steps: list[dict[str, Any]]) -> None:
     uses = [s["uses"].split("@")[0] for s in steps if "uses" in s]
-    assert uses[:2] == ["actions/checkout", "actions/setup-python"]
+    assert uses[:3] == ["actions/checkout", "actions/setup-python", "actions/setup-node"]
     setup = next(s for s in steps if s.get("uses", "").startswith("actions/setup-python"))
     assert str(setup["with"]["python-version"]) == "3.11"
+    node = next(s for s in steps if s.get("uses", "").startswith("actions/setup-node"))
+    assert int(node["with"]["node-version"]) >= 18  # the CDK's jsii refuses older Node.js
     runs = [s["run"] for s in steps if "run" in s]
-    assert runs.index("pip install .") < next(i for i, r in enumerate(runs) if "mlcicd grade" in r)
+    install = runs.index("pip install --no-compile '.[grade]'")
+    assert install < next(i for i, r in enumerate(runs) if "mlcicd grade" in r)
     argv = grade_argv(steps)
     assert argv[:3] == ["mlcicd", "grade", "submissions"]
     assert option_values(argv) == {
@@ -158,7 +161,8 @@ def test_buildspec_is_a_batch_build_matrix_over_four_shards() -> None:
     argv = shlex.split(grade_command(spec))
     assert argv[:3] == ["mlcicd", "grade", "submissions"]
     assert option_values(argv)["--shard"] == "$SHARD/4"
-    assert spec.phases["install"].commands == ("pip install .",)
+    assert spec.phases["install"].commands == ("pip install --no-compile '.[grade]'",)
+    assert spec.phases["install"].runtime_versions == {"python": "3.12", "nodejs": "22"}
 
 
 def test_buildspec_report_group_reads_the_junit_file_the_command_writes() -> None:

@@ -165,15 +165,20 @@ def grading_buildspec(
     targets: str = "submissions",
     python: str = "3.12",
     report_dir: str = "reports",
-    package: str = ".",
+    package: str = ".[grade]",
     *,
+    nodejs: str | None = "22",
     shards: int = 1,
     workers: int = 1,
     gradebook: bool = False,
 ) -> Buildspec:
     """Grade submissions with ``mlcicd grade``, with the grades as a test report.
 
-    Installs the course (``pip install <package>``), then runs
+    Installs the course with everything its checks need (``pip install
+    --no-compile '.[grade]'``: exercise 09's checks run the AWS CDK, so the build also asks
+    for Node.js, which the curated images offer as the ``nodejs`` runtime; see
+    "Available runtimes", https://docs.aws.amazon.com/codebuild/latest/userguide/available-runtimes.html),
+    then runs
     ``mlcicd grade <targets> --junit <report_dir>/grades.xml --json
     <report_dir>/grades.json``. The ``grades`` report group shows one test per
     graded checkpoint; the JSON file (and the CSV gradebook, with ``gradebook``)
@@ -193,7 +198,9 @@ def grading_buildspec(
         python: The Python runtime version, as text.
         report_dir: Folder of the grade reports.
         package: What pip installs to get the ``mlcicd`` command (the course
-            source root by default).
+            source root with its ``grade`` extra by default).
+        nodejs: The Node.js runtime version for exercise 09's CDK checks; None
+            leaves Node.js out (that exercise is then reported not gradable).
         shards: Builds the class is split across; 1 is one ordinary build.
         workers: Submissions each build grades at the same time (``-n``).
         gradebook: Also write the CSV gradebook (``--csv``) and keep it.
@@ -222,8 +229,12 @@ def grading_buildspec(
         command.append(f"--csv {path(f'{report_dir}/gradebook{suffix}.csv')}")
         kept.append(f"{report_dir}/gradebook{'-*' if suffix else ''}.csv")
     report_file = "grades-*.xml" if shards > 1 else "grades.xml"
+    versions = {"python": python} | ({"nodejs": nodejs} if nodejs else {})
     spec = (
-        _base(python, f"pip install {quote(package)}")
+        BuildspecBuilder()
+        .runtime(**versions)
+        # --no-compile: modules compile when first imported (aws-cdk-lib: ~25 s saved).
+        .install(f"pip install --no-compile {quote(package)}")
         .build(" ".join(command))
         .report("grades", files=[report_file], base_directory=report_dir, file_format="JUNITXML")
         .artifacts(files=kept)

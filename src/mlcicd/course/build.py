@@ -8,7 +8,9 @@
   ``raise NotImplementedError``;
 * every output is cleared except each checkpoint's expected line, and each
   checkpoint cell is written in its canonical (locked) form;
-* ``exercises/manifest.json`` lists, per exercise, each checkpoint's id,
+* ``exercises/manifest.json`` lists, per exercise, what grading it needs
+  (``requires``: the packages its notebook and its checks import, and
+  ``node`` for the AWS CDK), and each checkpoint's id,
   points, cell, the solution cell it follows and the SHA-256 of its source and
   metadata, which the grader uses to find edited and moved checkpoints.
 
@@ -45,6 +47,20 @@ from mlcicd.course.notebook import (
 from mlcicd.exceptions import CourseError
 
 MANIFEST = "manifest.json"
+
+#: Packages an exercise may import that are not part of Python itself, and that a
+#: grading machine must have: the manifest lists those an exercise imports. (The
+#: learner's own modules, written by the exercise, are not requirements.)
+PACKAGES = frozenset(
+    {
+        "aws_cdk", "boto3", "botocore", "cfn_lint", "churn", "constructs", "hypothesis",
+        "joblib", "matplotlib", "mlcicd", "moto", "nbval", "numpy", "pandas", "papermill",
+        "pytest", "ruamel", "scipy", "sklearn", "yaml",
+    }
+)  # fmt: skip
+_IMPORT = re.compile(r"^\s*(?:from\s+(\w+)[\w.]*\s+import|import\s+(\w+))", re.MULTILINE)
+#: The call that marks a notebook as needing Node.js and the AWS CDK.
+_CDK_MARKER = "require_cdk()"
 _NAME = re.compile(r"^(\d{2})_[a-z0-9_]+$")
 STUB_ERROR = 'raise NotImplementedError("replace this line with your code")'
 
@@ -162,6 +178,7 @@ def build_exercise(solution: NotebookNode, name: str, source: str) -> tuple[Note
     exercise.cells = cells
     entry = {
         "name": name,
+        "requires": requirements(solution, [c["id"] for c in checkpoints]),
         "notebook": f"{name}.ipynb",
         "source": source,
         "max_score": sum(c["points"] for c in checkpoints),
@@ -169,6 +186,22 @@ def build_exercise(solution: NotebookNode, name: str, source: str) -> tuple[Note
         "solution_cells": solution_cells,
     }
     return exercise, entry
+
+
+def requirements(solution: NotebookNode, checkpoint_ids: list[str]) -> list[str]:
+    """What grading an exercise needs: the packages it and its checks import, ``node``.
+
+    Args:
+        solution: The solution notebook.
+        checkpoint_ids: Its checkpoints, whose checks may require more (``Check.requires``).
+    """
+    sources = ["".join(c.source) for c in solution.cells if c.cell_type == "code"]
+    found = {m.group(1) or m.group(2) for text in sources for m in _IMPORT.finditer(text)}
+    needed = {name for name in found if name in PACKAGES}
+    needed.update(r for i in checkpoint_ids for r in get_check(i).requires)
+    if any(_CDK_MARKER in text for text in sources):
+        needed.add("node")
+    return sorted(needed)
 
 
 def _checkpoint(info: tuple[str, int], number: str, seen: set[str]) -> NotebookNode:

@@ -236,7 +236,7 @@ def environment_problem(error: BaseException) -> str | None:
     while trace is not None:
         frames.append(trace.tb_frame.f_code.co_filename)
         trace = trace.tb_next
-    importing = [f for f in frames if not f.startswith("<frozen")]
+    importing = [f for f in frames if not f.startswith("<frozen") and not _is_importlib(f)]
     if not importing or not _is_course_code(importing[-1]):
         return None
     name = getattr(error, "name", None) or str(error)
@@ -248,6 +248,13 @@ _COURSE_PACKAGES = (
     Path(__file__).resolve().parents[1],
     Path(__file__).resolve().parents[2] / "churn",
 )
+
+
+def _is_importlib(filename: str) -> bool:
+    return Path(filename).parent == _IMPORTLIB
+
+
+_IMPORTLIB = Path(importlib.__file__).parent
 
 
 def _is_course_code(filename: str) -> bool:

@@ -49,11 +49,14 @@ class ExerciseSpec:
         name: E.g. ``02_unit_tests``.
         notebook: Its file name in ``exercises/``.
         checkpoints: Its checkpoints, in order.
+        requires: What grading it needs on this machine: packages, and ``node`` for
+            Node.js with the AWS CDK (see :func:`mlcicd.course.build.requirements`).
     """
 
     name: str
     notebook: str
     checkpoints: tuple[CheckpointSpec, ...]
+    requires: tuple[str, ...] = ()
 
     @property
     def max_score(self) -> int:
@@ -100,6 +103,7 @@ def load_manifest(path: Path) -> dict[str, ExerciseSpec]:
                     )
                     for c in entry["checkpoints"]
                 ),
+                tuple(str(r) for r in entry.get("requires", ())),
             )
             for entry in entries
         }

@@ -11,7 +11,10 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 #: Checkpoint statuses, worst to best is not implied; ``passed`` is the only one that scores.
-STATUSES = ("passed", "failed", "error", "timeout", "not run", "deleted")
+#: ``not gradable``: the grading machine lacks what the check needs (a package, Node.js);
+#: never the learner's fault, and the submission is reported as not graded.
+STATUSES = ("passed", "failed", "error", "timeout", "not run", "deleted", "not gradable")
+NOT_GRADABLE = "not gradable"
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,10 @@
 temporary folder (so ``../solutions`` is not there) with a per-cell timeout,
 fake AWS credentials, the real-AWS guard, no network where the machine allows
 it and a memory limit, and maps nbval's per-cell verdicts to checkpoints.
+Before any of that it checks that this machine has what the exercise needs
+(the manifest's ``requires``): when a package or Node.js is missing, the
+submission is *not gradable*, with what to install, never a 0 blamed on the
+learner's code.
 :func:`grade` does that for every submission found, ``workers`` at a time.
 """
 
@@ -13,7 +17,6 @@ from __future__ import annotations
 
 import os
 import re
-import resource
 import shutil
 import subprocess
 import tempfile
@@ -23,11 +26,12 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from mlcicd.course.checkpoint import missing_requirements
 from mlcicd.course.nbval_run import CellResult, run_nbval
 from mlcicd.course.notebook import read, write
 from mlcicd.exceptions import CourseError, GradeError
 from mlcicd.grade.manifest import ExerciseSpec
-from mlcicd.grade.model import CheckpointResult, SubmissionResult
+from mlcicd.grade.model import NOT_GRADABLE, CheckpointResult, SubmissionResult
 from mlcicd.grade.prepare import prepare
 from mlcicd.testing.environment import DEFAULT_REGION, offline_environment
 
@@ -39,6 +43,7 @@ MESSAGE_LIMIT = 500
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m|#x1B\[[0-9;]*m")
 _LINE = re.compile(r"Checkpoint \d{2}\.\d+ (?:failed|cannot run yet) \([^\n]*")
+_NOT_GRADABLE = re.compile(r"Checkpoint \d{2}\.\d+ cannot be graded here \([^\n]*")
 
 
 @dataclass(frozen=True)
@@ -130,6 +135,10 @@ def identify(
 
 
 def _limits(memory_mb: int) -> Callable[[], None]:
+    # POSIX only, so imported here rather than at the top: Windows can import this
+    # module. In the parent, never in the forked child: an import there can deadlock.
+    import resource
+
     def apply() -> None:
         size = memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (size, size))
@@ -193,6 +202,9 @@ def _checkpoint_result(
         return CheckpointResult(
             spec_id, 0, points, "timeout", _clip(text.splitlines()[1] if "\n" in text else text)
         )
+    unable = _NOT_GRADABLE.search(text)
+    if unable:
+        return CheckpointResult(spec_id, 0, points, NOT_GRADABLE, _clip(unable.group(0)))
     line = _LINE.search(text)
     if line:
         return CheckpointResult(spec_id, 0, points, "failed", _clip(line.group(0)))
@@ -224,6 +236,9 @@ def grade_submission(
         exercise = identify(nb, path, exercises, expected)
     except (CourseError, GradeError) as error:
         return SubmissionResult(str(path), learner, "", 0, 0, errors=(_clip(error.message),))
+    lacking = missing_requirements(exercise.requires)
+    if lacking is not None:
+        return not_gradable(submission, exercise, lacking)
     prepared = prepare(nb, exercise)
     cells = sum(cell.get("cell_type") == "code" for cell in prepared.nb.cells)
     environ = kernel_environment(os.environ)
@@ -259,6 +274,7 @@ def grade_submission(
         cell = prepared.positions[spec.id]
         earlier = {i: r for i, r in results.items() if i < cell}
         checkpoints.append(_checkpoint_result(spec.id, spec.points, results.get(cell), earlier))
+    unable = [c for c in checkpoints if c.status == NOT_GRADABLE]
     return SubmissionResult(
         str(path),
         learner,
@@ -266,7 +282,30 @@ def grade_submission(
         sum(c.points for c in checkpoints),
         exercise.max_score,
         tuple(checkpoints),
+        errors=tuple(f"not gradable on this machine: {c.message}" for c in unable[:1]),
         warnings=prepared.warnings,
+    )
+
+
+def not_gradable(submission: Submission, exercise: ExerciseSpec, problem: str) -> SubmissionResult:
+    """The result for a submission this machine cannot grade: every checkpoint not gradable.
+
+    Args:
+        submission: The notebook and its learner.
+        exercise: Its exercise.
+        problem: What the machine lacks and how to install it.
+    """
+    message = _clip(f"this machine cannot grade exercise {exercise.name}: {problem}")
+    return SubmissionResult(
+        str(submission.path),
+        submission.learner,
+        exercise.name,
+        0,
+        exercise.max_score,
+        tuple(
+            CheckpointResult(c.id, 0, c.points, NOT_GRADABLE, message) for c in exercise.checkpoints
+        ),
+        errors=(f"not gradable on this machine: {message}",),
     )
 
 

@@ -1,0 +1,91 @@
+"""Install the course as users do: a fresh virtual environment and the shipped command.
+
+The commands are read from the files that ship them (the grading workflow, the
+grading buildspec, the learner release's README), never copied into a test.
+Tests run offline, so pip is pointed at ``build/wheelhouse/`` (filled by
+``scripts/wheelhouse`` before ``make test`` goes offline) with ``PIP_NO_INDEX``
+and ``PIP_FIND_LINKS``: that changes where pip finds packages, not what the
+command asks for. With no wheelhouse (no network when it was to be filled) the
+tests skip with that sentence, and fail under CI=1: an environment problem is
+reported as one.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+WHEELHOUSE = ROOT / "build" / "wheelhouse"
+
+
+def require_wheelhouse() -> Path:
+    """Return the wheelhouse, or skip (fail in CI) saying how to fill it."""
+    if not (WHEELHOUSE / ".stamp").is_file():
+        why = (
+            "build/wheelhouse/ is empty: run `scripts/wheelhouse .venv/bin/python` with the "
+            "network on (make test does) to install the course as shipped, offline"
+        )
+        if os.environ.get("CI"):
+            pytest.fail(why)
+        pytest.skip(why)
+    return WHEELHOUSE
+
+
+def venv_environment(venv: Path, base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment of a shell with ``venv`` activated and pip pointed at the wheelhouse."""
+    environ = dict(os.environ if base is None else base)
+    for name in ("PYTHONPATH", "PYTHONHOME", "PIP_CONSTRAINT", "PIP_REQUIRE_VIRTUALENV"):
+        environ.pop(name, None)
+    environ.update(
+        VIRTUAL_ENV=str(venv),
+        PATH=os.pathsep.join([str(venv / "bin"), environ.get("PATH", "")]),
+        PIP_NO_INDEX="1",
+        PIP_FIND_LINKS=str(require_wheelhouse()),
+        PIP_DISABLE_PIP_VERSION_CHECK="1",
+    )
+    return environ
+
+
+def fresh_venv(path: Path) -> Path:
+    """Create an empty virtual environment (no site packages) at ``path``; return it."""
+    subprocess.run([sys.executable, "-m", "venv", str(path)], check=True, timeout=120)
+    return path
+
+
+def run_shipped(
+    command: str, *, venv: Path, cwd: Path, timeout: int = 600
+) -> subprocess.CompletedProcess[str]:
+    """Run a shipped shell command, as its file gives it, in ``venv`` from ``cwd``.
+
+    Raises:
+        AssertionError: With pip's output, when the command fails.
+    """
+    result = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", command],
+        cwd=cwd,
+        env=venv_environment(venv),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    assert result.returncode == 0, (
+        f"the shipped command failed in a fresh venv: {command}\n"
+        f"{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    )
+    return result
+
+
+def is_pip_install(command: str) -> bool:
+    """Whether a shell line is a ``pip install`` (``python -m pip install`` too)."""
+    words = shlex.split(command)
+    while words and words[0] in ("python", "python3", "-m"):
+        words = words[1:]
+    return words[:2] == ["pip", "install"]
