@@ -53,7 +53,7 @@ MANIFEST = "manifest.json"
 #: learner's own modules, written by the exercise, are not requirements.)
 PACKAGES = frozenset(
     {
-        "aws_cdk", "boto3", "botocore", "cfn_lint", "churn", "constructs", "hypothesis",
+        "aws_cdk", "boto3", "botocore", "cfnlint", "churn", "constructs", "hypothesis",
         "joblib", "matplotlib", "mlcicd", "moto", "nbval", "numpy", "pandas", "papermill",
         "pytest", "ruamel", "scipy", "sklearn", "yaml",
     }
