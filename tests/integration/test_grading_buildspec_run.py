@@ -4,8 +4,8 @@ The local runner does not emulate batch builds, so the test plays CodeBuild's
 part: it starts the build with ``SHARD=1``, the value the ``build-matrix``
 gives the first build. The source is a small course fork: the repository's
 ``exercises/`` (the manifest and the notebooks) and a ``submissions/`` folder
-with one learner's copy of exercise 08, the fastest to grade. ``pip install --no-compile '.[grade]'``
-does not really run: a stand-in ``pip`` first on the build's ``PATH`` records
+with one learner's copy of exercise 08, the fastest to grade. The install line
+(``pip install --no-compile '.[grade]'``) does not really run: a stand-in ``pip`` first on the build's ``PATH`` records
 its arguments, and the real ``mlcicd`` is found in this virtual environment.
 """
 
@@ -75,7 +75,9 @@ def test_one_shard_of_the_grading_buildspec_grades_its_submission(
     )
     assert result.status == "SUCCEEDED", log.getvalue()
     # The course was "installed" from the source root, as CodeBuild would.
-    assert (stand_in / "pip.log").read_text(encoding="utf-8").splitlines() == ["install --no-compile .[grade]"]
+    assert (stand_in / "pip.log").read_text(encoding="utf-8").splitlines() == [
+        "install --no-compile .[grade]"
+    ]
 
     report = result.source_dir / "reports" / "grades-1.xml"
     assert report.is_file(), log.getvalue()
