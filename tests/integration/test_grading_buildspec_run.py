@@ -6,7 +6,8 @@ gives the first build. The source is a small course fork: the repository's
 ``exercises/`` (the manifest and the notebooks) and a ``submissions/`` folder
 with one learner's copy of exercise 08, the fastest to grade. The install line
 (``pip install --no-compile '.[grade]'``) does not really run: a stand-in
-``pip`` first on the build's ``PATH`` records its arguments, and the real ``mlcicd`` is found in this virtual environment.
+``pip`` first on the build's ``PATH`` records its arguments, and the real
+``mlcicd`` is found in this virtual environment.
 """
 
 from __future__ import annotations
