@@ -1,16 +1,37 @@
-"""Exercise 02's checkpoints: right answers pass, plausible wrong ones fail with a useful line."""
+"""Exercise 02's checkpoints: right answers pass, plausible wrong ones fail with a useful line.
+
+Each checkpoint is also run as the learner's release ships it (``public_checks``):
+the reference passes and the stub fails its public cases, and a wrong answer
+that only a hidden case catches passes them, then fails graded with the rule.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import nullcontext
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from mlcicd.course.checkpoint import evaluate
+from mlcicd.course.checkpoint import evaluate, get_check
 from mlcicd.course.checks import ex02
+from mlcicd.course.hidden import check_module_path, public_checks, strip_hidden
+from mlcicd.course.notebook import is_solution, read, solution_regions
 from mlcicd.course.pytest_run import PytestRun, TestOutcome
+
+SOLUTION = Path(__file__).resolve().parents[2] / "solutions" / "02_unit_tests.ipynb"
+
+
+def stub(*_: object) -> object:
+    raise NotImplementedError("replace this line with your code")
+
+
+def hidden_rule(rule: str) -> str:
+    """The text a graded line shows when the hidden case of ``rule`` fails."""
+    return f"a hidden case failed: {rule}. Hint: "
+
 
 # --- 02.1 -------------------------------------------------------------------
 
@@ -41,12 +62,14 @@ def scale_in_place(values: pd.Series) -> pd.Series:
     return values.where(values.isna(), 0.0)
 
 
+@pytest.mark.parametrize("public", [True, False], ids=["public", "graded"])
 @pytest.mark.parametrize("function", [scale, scale_numpy], ids=["pandas", "numpy"])
-def test_02_1_right_answers_pass(function: Callable[..., object]) -> None:
-    assert evaluate("02.1", {"scale_to_unit": function}) == (
-        True,
-        "Checkpoint 02.1 passed (2/2 points)",
-    )
+def test_02_1_right_answers_pass(function: Callable[..., object], public: bool) -> None:
+    with public_checks("02") if public else nullcontext():
+        assert evaluate("02.1", {"scale_to_unit": function}) == (
+            True,
+            "Checkpoint 02.1 passed (2/2 points)",
+        )
 
 
 @pytest.mark.parametrize(
@@ -57,38 +80,68 @@ def test_02_1_right_answers_pass(function: Callable[..., object]) -> None:
             "a column with negative values [-5, 0, 5, 10]: returned [-0.5, 0, 0.5, 1], "
             "expected [0, 0.333333, 0.666667, 1]",
         ),
+        (lambda v: scale(v).tolist(), "returned a list, expected a pandas Series"),
+        (stub, "a column with negative values [-5, 0, 5, 10]: your code still raises"),
+    ],
+    ids=["divide by max", "list", "stub"],
+)
+def test_02_1_wrong_answers_name_the_public_case(
+    function: Callable[..., object], expected: str
+) -> None:
+    for public in (True, False):
+        with public_checks("02") if public else nullcontext():
+            passed, line = evaluate("02.1", {"scale_to_unit": function})
+        assert not passed
+        assert line.startswith("Checkpoint 02.1 failed (0/2 points): ")
+        assert expected in line
+
+
+def scale_constant_zeros(values: pd.Series) -> pd.Series:
+    # The bug: a constant column becomes 0.0 everywhere, its missing values too.
+    if values.max() > values.min():
+        return scale(values)
+    return pd.Series(0.0, index=values.index)
+
+
+@pytest.mark.parametrize(
+    ("function", "rule", "hidden_input"),
+    [
         (
             lambda v: (v - v.min()) / (v.max() - v.min()),
-            "a constant column [3, 3, 3]: returned [nan, nan, nan], expected [0, 0, 0]",
+            "a constant column (all values equal) scales to 0.0",
+            "[3, 3, 3]",
         ),
         (
             lambda v: scale(v).fillna(0.0),
-            "a column with a missing value [1, NaN, 3]: returned [0, 0, 1], expected [0, nan, 1]",
+            "a missing value stays missing, in its place",
+            "[1, NaN, 3]",
+        ),
+        (
+            scale_constant_zeros,
+            "a constant column with a missing value keeps it missing and scales the rest to 0.0",
+            "[7, NaN, 7]",
         ),
         (
             lambda v: scale(v).reset_index(drop=True),
-            "a column indexed by customer ('a', 'b', 'c'): the index became [0, 1, 2]",
+            "the result keeps the input's index, each row with its own value",
+            "'a', 'b', 'c'",
         ),
-        (lambda v: scale(v).tolist(), "returned a list, expected a pandas Series"),
-        (
-            scale_in_place,
-            "a column that must not be modified [5, 1, 3]: the input became [1, 0, 0.5]",
-        ),
+        (scale_in_place, "the input column is not modified", "[5, 1, 3]"),
     ],
-    ids=["divide by max", "constant NaN", "fills NaN", "loses index", "list", "mutates"],
+    ids=["constant NaN", "fills NaN", "constant fills NaN", "loses index", "mutates"],
 )
-def test_02_1_wrong_answers_name_the_case(function: Callable[..., object], expected: str) -> None:
+def test_02_1_wrong_answers_only_a_hidden_case_catches(
+    function: Callable[..., object], rule: str, hidden_input: str
+) -> None:
+    with public_checks("02"):
+        assert evaluate("02.1", {"scale_to_unit": function})[0]
     passed, line = evaluate("02.1", {"scale_to_unit": function})
     assert not passed
-    assert line.startswith("Checkpoint 02.1 failed (0/2 points): ")
-    assert expected in line
+    assert hidden_rule(rule) in line
+    assert hidden_input not in line
 
 
-def test_02_1_untouched_stub_and_missing_name() -> None:
-    def stub(values: pd.Series) -> pd.Series:
-        raise NotImplementedError("replace this line with your code")
-
-    assert "still raises NotImplementedError" in evaluate("02.1", {"scale_to_unit": stub})[1]
+def test_02_1_missing_name() -> None:
     line = evaluate("02.1", {})[1]
     assert line.startswith("Checkpoint 02.1 cannot run yet (0/2 points): `scale_to_unit`")
     assert "the cell under 'Exercise 1'" in line
@@ -139,28 +192,62 @@ def impute_no_raise(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     return out
 
 
+@pytest.mark.parametrize("public", [True, False], ids=["public", "graded"])
 @pytest.mark.parametrize("function", [impute, impute_assign], ids=["loop", "dict"])
-def test_02_2_right_answers_pass(function: Callable[..., object]) -> None:
-    assert evaluate("02.2", {"impute_median": function}) == (
-        True,
-        "Checkpoint 02.2 passed (2/2 points)",
-    )
+def test_02_2_right_answers_pass(function: Callable[..., object], public: bool) -> None:
+    with public_checks("02") if public else nullcontext():
+        assert evaluate("02.2", {"impute_median": function}) == (
+            True,
+            "Checkpoint 02.2 passed (2/2 points)",
+        )
+
+
+def impute_reindexed(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    return impute(frame.reset_index(drop=True), columns)
 
 
 @pytest.mark.parametrize(
     ("function", "expected"),
     [
         (impute_mean, "bill became [10, 20, 265, 30, 1000], expected [10, 20, 25, 30, 1000]"),
-        (impute_in_place, "the input frame was filled in place"),
-        (impute_everything, "a column that is not named (calls, when only bill is imputed)"),
-        (impute_no_raise, "instead of raising ValueError"),
+        (lambda frame, columns: frame["bill"], "returned a Series, not a DataFrame"),
+        (stub, "(median 25, mean 265): your code still raises NotImplementedError"),
     ],
-    ids=["mean", "in place", "all columns", "no ValueError"],
+    ids=["mean", "a Series", "stub"],
 )
-def test_02_2_wrong_answers_name_the_case(function: Callable[..., object], expected: str) -> None:
+def test_02_2_wrong_answers_name_the_public_case(
+    function: Callable[..., object], expected: str
+) -> None:
+    for public in (True, False):
+        with public_checks("02") if public else nullcontext():
+            passed, line = evaluate("02.2", {"impute_median": function})
+        assert not passed
+        assert expected in line
+
+
+@pytest.mark.parametrize(
+    ("function", "rule", "hidden_input"),
+    [
+        (impute_in_place, "the input frame is not modified", "bill"),
+        (
+            impute_everything,
+            "columns that are not named stay as they were, text columns included",
+            "calls",
+        ),
+        (impute_reindexed, "the result keeps the input's index, each row with its own value", "c1"),
+        (impute_no_raise, "a column with no values at all raises ValueError", "[NaN, NaN]"),
+    ],
+    ids=["in place", "all columns", "loses index", "no ValueError"],
+)
+def test_02_2_wrong_answers_only_a_hidden_case_catches(
+    function: Callable[..., object], rule: str, hidden_input: str
+) -> None:
+    with public_checks("02"):
+        assert evaluate("02.2", {"impute_median": function})[0]
     passed, line = evaluate("02.2", {"impute_median": function})
     assert not passed
-    assert expected in line
+    assert hidden_rule(rule) in line
+    assert hidden_input not in line
 
 
 # --- 02.3 and 02.4: real pytest runs for the right answers --------------------
@@ -220,15 +307,77 @@ def test_02_4_properties_that_catch_every_mutant_pass() -> None:
     )
 
 
+# --- 02.3 and 02.4: the broken versions are broken, the correct one is right ----
+
+SAMPLES = [
+    pd.Series([-5.0, 0.0, 10.0]),
+    pd.Series([3.0, 1.0, 2.0]),
+    pd.Series([4.0, 4.0, 4.0]),
+    pd.Series([1.0, np.nan, 3.0]),
+]
+
+
+def implementation(body: str) -> Callable[[pd.Series], object]:
+    """The scale_to_unit a checkpoint puts in front of a learner's tests, with ``body``."""
+    namespace: dict[str, object] = {}
+    exec(ex02._module(body, ""), namespace)
+    return namespace["scale_to_unit"]  # type: ignore[return-value]
+
+
+def same(got: object, want: pd.Series) -> bool:
+    return (
+        isinstance(got, pd.Series)
+        and len(got) == len(want)
+        and np.allclose(got.to_numpy(dtype=float), want.to_numpy(dtype=float), equal_nan=True)
+    )
+
+
+@pytest.mark.parametrize(
+    ("stem", "body"),
+    [
+        (stem, body)
+        for table in (
+            ex02.MUTANTS,
+            ex02.PROPERTY_MUTANTS,
+            ex02.HIDDEN_MUTANTS,
+            ex02.HIDDEN_PROPERTY_MUTANTS,
+        )
+        for stem, (_, body) in table.items()
+    ],
+)
+def test_02_3_and_02_4_each_broken_version_runs_and_is_wrong(stem: str, body: str) -> None:
+    broken = implementation(body)
+
+    results = [broken(sample) for sample in SAMPLES]  # raises if the code does not even run
+
+    assert not all(same(got, scale(sample)) for got, sample in zip(results, SAMPLES, strict=True))
+
+
+def test_02_3_the_correct_version_is_correct() -> None:
+    correct = implementation(ex02._CORRECT)
+
+    for sample in SAMPLES:
+        assert same(correct(sample), scale(sample))
+
+
 # --- 02.3 and 02.4: the judging, on canned pytest results (fast) ---------------
 
 
-def fake_run(outcomes: dict[str, str]) -> Callable[..., PytestRun]:
-    """Return a run_pytest stand-in: every file's test_a gets the outcome given for its stem."""
+def fake_run(outcomes: dict[str, str], seen: list[str] | None = None) -> Callable[..., PytestRun]:
+    """Return a run_pytest stand-in: every file's test_a gets the outcome given for its stem.
+
+    Files not named in ``outcomes`` fail (a good suite fails on broken code); test_correct
+    passes unless named. The file names run are appended to ``seen``.
+    """
 
     def run(files: dict[str, str], *args: str, **kwargs: object) -> PytestRun:
+        if seen is not None:
+            seen.extend(files)
+        default = {"test_correct": "passed"}
         tests = tuple(
-            TestOutcome(f"{name}::test_a", outcomes.get(name[:-3], "passed"), "boom")
+            TestOutcome(
+                f"{name}::test_a", outcomes.get(name[:-3], default.get(name[:-3], "failed")), "boom"
+            )
             for name in files
         )
         return PytestRun(1, tests, "")
@@ -237,20 +386,41 @@ def fake_run(outcomes: dict[str, str]) -> Callable[..., PytestRun]:
 
 
 @pytest.mark.parametrize(
+    ("checkpoint_id", "name", "value", "mutants"),
+    [
+        ("02.3", "TESTS", TESTS, ex02.MUTANTS),
+        ("02.4", "PROPERTIES", PROPERTIES, ex02.PROPERTY_MUTANTS),
+    ],
+)
+def test_02_3_and_02_4_public_cases_run_only_the_public_broken_versions(
+    monkeypatch: pytest.MonkeyPatch, checkpoint_id: str, name: str, value: str, mutants: dict
+) -> None:
+    seen: list[str] = []
+    with public_checks("02") as module:
+        monkeypatch.setattr(module, "run_pytest", fake_run({}, seen))
+        assert evaluate(checkpoint_id, {name: value})[0]
+        assert not evaluate(checkpoint_id, {})[0]  # the stub cell defines no string
+
+    assert sorted(seen) == sorted(f"test_{stem}.py" for stem in mutants)
+
+
+@pytest.mark.parametrize(
     ("outcomes", "expected"),
     [
         (
-            {f"test_{stem}": "failed" for stem in ex02.MUTANTS if stem != "constant_nan"},
-            "your TESTS on a scale_to_unit that gives NaN for a constant column (0 / 0): "
-            "every test passed",
+            {"test_no_scaling": "passed"},
+            "your TESTS on a scale_to_unit that returns the values unscaled: every test passed",
         ),
         (
-            {"test_correct": "failed", **{f"test_{stem}": "failed" for stem in ex02.MUTANTS}},
-            "your TESTS on a correct scale_to_unit: test_a failed (boom); "
-            "a test must pass on correct code",
+            {"test_constant_nan": "passed"},
+            hidden_rule("TESTS catches a scale_to_unit that gives NaN for a constant column"),
+        ),
+        (
+            {"test_correct": "failed"},
+            hidden_rule("every test in TESTS passes on a correct scale_to_unit"),
         ),
     ],
-    ids=["a mutant survives", "fails on correct code"],
+    ids=["a public mutant survives", "a hidden mutant survives", "fails on correct code"],
 )
 def test_02_3_weak_or_wrong_suites_fail(
     monkeypatch: pytest.MonkeyPatch, outcomes: dict[str, str], expected: str
@@ -261,9 +431,30 @@ def test_02_3_weak_or_wrong_suites_fail(
     assert expected in line
 
 
-def test_02_3_no_tests_collected(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(ex02, "run_pytest", lambda *a, **k: PytestRun(5, (), ""))
-    line = evaluate("02.3", {"TESTS": "x = 1"})[1]
+def test_02_3_a_suite_failing_on_correct_code_passes_only_the_public_cases(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    always_fails = "def test_a():\n    assert scale_to_unit is None\n"
+    outcomes = {"test_correct": "failed"}
+    with public_checks("02") as module:
+        monkeypatch.setattr(module, "run_pytest", fake_run(outcomes))
+        assert evaluate("02.3", {"TESTS": always_fails}) == (
+            True,
+            "Checkpoint 02.3 passed (3/3 points)",
+        )
+    monkeypatch.setattr(ex02, "run_pytest", fake_run(outcomes))
+    passed, line = evaluate("02.3", {"TESTS": always_fails})
+
+    assert not passed
+    assert hidden_rule("every test in TESTS passes on a correct scale_to_unit") in line
+    assert "values.where" not in line and "test_a" not in line
+
+
+@pytest.mark.parametrize("public", [True, False], ids=["public", "graded"])
+def test_02_3_no_tests_collected(monkeypatch: pytest.MonkeyPatch, public: bool) -> None:
+    with public_checks("02") if public else nullcontext(ex02) as module:
+        monkeypatch.setattr(module, "run_pytest", lambda *a, **k: PytestRun(5, (), ""))
+        line = evaluate("02.3", {"TESTS": "x = 1"})[1]
     assert "pytest collected no tests" in line
 
 
@@ -287,9 +478,64 @@ def test_02_3_and_02_4_malformed_strings_fail_before_running(
     assert expected in line
 
 
-def test_02_4_a_surviving_property_mutant_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
-    outcomes = {f"test_{stem}": "failed" for stem in ex02.PROPERTY_MUTANTS}
-    outcomes["test_short_of_one"] = "passed"
+@pytest.mark.parametrize(
+    ("outcomes", "expected"),
+    [
+        (
+            {"test_divide_by_abs_max": "passed"},
+            "your PROPERTIES on a scale_to_unit that divides by the largest absolute value "
+            "(negative inputs give negative outputs): every test passed",
+        ),
+        (
+            {"test_short_of_one": "passed"},
+            hidden_rule("PROPERTIES catches a scale_to_unit that never maps the maximum to 1"),
+        ),
+    ],
+    ids=["public", "hidden"],
+)
+def test_02_4_a_surviving_property_mutant_is_named(
+    monkeypatch: pytest.MonkeyPatch, outcomes: dict[str, str], expected: str
+) -> None:
     monkeypatch.setattr(ex02, "run_pytest", fake_run(outcomes))
     line = evaluate("02.4", {"PROPERTIES": PROPERTIES})[1]
-    assert "divides by (max - min + 1), so the maximum never reaches 1: every test passed" in line
+    assert expected in line
+    assert "high - low + 1" not in line
+
+
+@pytest.mark.parametrize("checkpoint_id", ["02.3", "02.4"])
+def test_02_3_and_02_4_need_hypothesis(checkpoint_id: str) -> None:
+    # They pass --hypothesis-seed to pytest: without hypothesis the machine cannot grade them.
+    assert get_check(checkpoint_id).requires == ("hypothesis",)
+
+
+# --- the learner's release -------------------------------------------------------
+
+
+def solution_lines(notebook: Path) -> set[str]:
+    """The lines of 30+ characters (stripped) between the solution markers of ``notebook``."""
+    found = set()
+    for cell in filter(is_solution, read(notebook).cells):
+        lines = cell.source.splitlines()
+        for begin, end, _ in solution_regions(cell.source):
+            found.update(line.strip() for line in lines[begin + 1 : end])
+    return {line for line in found if len(line) >= 30}
+
+
+def test_the_stripped_module_has_no_hidden_case_and_compiles() -> None:
+    path = check_module_path("02")
+    source = path.read_text(encoding="utf-8")
+    public = strip_hidden(source, str(path))
+
+    assert "hidden_case(" in source
+    assert "hidden_case(" not in public
+    assert "_CORRECT" not in public and "HIDDEN_MUTANTS" not in public
+    compile(public, str(path), "exec")
+
+
+def test_the_learner_release_has_no_line_of_the_solution() -> None:
+    path = check_module_path("02")
+    public = strip_hidden(path.read_text(encoding="utf-8"), str(path))
+    lines = solution_lines(SOLUTION)
+
+    assert len(lines) > 10  # the solution's bodies were found
+    assert [line for line in lines if line in public] == []

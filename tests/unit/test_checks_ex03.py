@@ -1,8 +1,15 @@
-"""Exercise 03's checkpoints: right answers pass, plausible wrong ones fail with a useful line."""
+"""Exercise 03's checkpoints: right answers pass, plausible wrong ones fail with a useful line.
+
+Each checkpoint is also run as the learner's release ships it (``public_checks``):
+the reference passes and the stub fails its public cases, and a wrong answer
+that only a hidden case catches passes them, then fails graded with the rule.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import nullcontext
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -13,6 +20,35 @@ from churn.drift import bucket_counts, psi
 from churn.schema import SCHEMA, column
 from churn.validate import validate_frame
 from mlcicd.course.checkpoint import evaluate
+from mlcicd.course.hidden import check_module_path, public_checks, strip_hidden
+from mlcicd.course.notebook import is_solution, read, solution_regions
+
+SOLUTION = Path(__file__).resolve().parents[2] / "solutions" / "03_data_tests.ipynb"
+
+
+def stub(*_: object) -> object:
+    raise NotImplementedError("replace this line with your code")
+
+
+def hidden_rule(rule: str) -> str:
+    """The text a graded line shows when the hidden case of ``rule`` fails."""
+    return f"a hidden case failed: {rule}. Hint: "
+
+
+def expect_only_hidden_catches(
+    checkpoint_id: str, name: str, function: Callable[..., object], rule: str, hidden_input: str
+) -> None:
+    """``function`` passes the public cases, then fails graded with ``rule`` and no input."""
+    with public_checks("03"):
+        assert evaluate(checkpoint_id, {name: function}) == (
+            True,
+            f"Checkpoint {checkpoint_id} passed (2/2 points)",
+        )
+    passed, line = evaluate(checkpoint_id, {name: function})
+    assert not passed
+    assert hidden_rule(rule) in line
+    assert hidden_input not in line
+
 
 # --- 03.1 -------------------------------------------------------------------
 
@@ -87,12 +123,14 @@ def crashes_on_missing(frame: pd.DataFrame) -> dict[str, int]:
     return out_of_contract(frame)
 
 
+@pytest.mark.parametrize("public", [True, False], ids=["public", "graded"])
 @pytest.mark.parametrize("function", [out_of_contract, out_of_contract_between])
-def test_03_1_right_answers_pass(function: Callable[..., object]) -> None:
-    assert evaluate("03.1", {"out_of_contract": function}) == (
-        True,
-        "Checkpoint 03.1 passed (2/2 points)",
-    )
+def test_03_1_right_answers_pass(function: Callable[..., object], public: bool) -> None:
+    with public_checks("03") if public else nullcontext():
+        assert evaluate("03.1", {"out_of_contract": function}) == (
+            True,
+            "Checkpoint 03.1 passed (2/2 points)",
+        )
 
 
 @pytest.mark.parametrize(
@@ -112,16 +150,52 @@ def test_03_1_right_answers_pass(function: Callable[..., object]) -> None:
             "expected {'monthly_charges': 3}",
         ),
         (keeps_zeros, "a clean synthetic batch (200 rows, seed 3): returned {'customer_id': 0"),
-        (crashes_on_missing, "one internet_service 'satellite': KeyError: 'region'"),
         (lambda frame: [], "returned a list, expected a dict"),
+        (stub, "a clean synthetic batch (200 rows, seed 3): your code still raises"),
     ],
-    ids=["strict limits", "counts NaN", "one per finding", "zeros kept", "KeyError", "list"],
+    ids=["strict limits", "counts NaN", "one per finding", "zeros kept", "list", "stub"],
 )
-def test_03_1_wrong_answers_name_the_case(function: Callable[..., object], expected: str) -> None:
-    passed, line = evaluate("03.1", {"out_of_contract": function})
-    assert not passed
-    assert line.startswith("Checkpoint 03.1 failed (0/2 points): ")
-    assert expected in line
+def test_03_1_wrong_answers_name_the_public_case(
+    function: Callable[..., object], expected: str
+) -> None:
+    for public in (True, False):
+        with public_checks("03") if public else nullcontext():
+            passed, line = evaluate("03.1", {"out_of_contract": function})
+        assert not passed
+        assert line.startswith("Checkpoint 03.1 failed (0/2 points): ")
+        assert expected in line
+
+
+def skips_label(frame: pd.DataFrame) -> dict[str, int]:
+    return {k: v for k, v in out_of_contract(frame).items() if k != "churned"}
+
+
+def floats_only(frame: pd.DataFrame) -> dict[str, int]:
+    ints = ("tenure_months", "support_calls")
+    return {k: v for k, v in out_of_contract(frame).items() if k not in ints}
+
+
+@pytest.mark.parametrize(
+    ("function", "rule", "hidden_input"),
+    [
+        (
+            crashes_on_missing,
+            "a schema column the frame lacks is skipped, and a column the schema lacks is ignored",
+            "promo_code",
+        ),
+        (
+            skips_label,
+            "every numeric column of the schema is checked, the label included",
+            "churned",
+        ),
+        (floats_only, "integer columns are checked against both their limits too", "31"),
+    ],
+    ids=["KeyError", "label skipped", "floats only"],
+)
+def test_03_1_wrong_answers_only_a_hidden_case_catches(
+    function: Callable[..., object], rule: str, hidden_input: str
+) -> None:
+    expect_only_hidden_catches("03.1", "out_of_contract", function, rule, hidden_input)
 
 
 def test_03_1_missing_name() -> None:
@@ -175,31 +249,67 @@ def raw_counts(reference: pd.Series, batch: pd.Series, categories: tuple[str, ..
     return float(np.sum((a - e) * np.log(a / e)) / 1000)
 
 
+@pytest.mark.parametrize("public", [True, False], ids=["public", "graded"])
 @pytest.mark.parametrize("function", [category_psi, category_psi_value_counts])
-def test_03_2_right_answers_pass(function: Callable[..., object]) -> None:
-    assert evaluate("03.2", {"category_psi": function}) == (
-        True,
-        "Checkpoint 03.2 passed (2/2 points)",
-    )
+def test_03_2_right_answers_pass(function: Callable[..., object], public: bool) -> None:
+    with public_checks("03") if public else nullcontext():
+        assert evaluate("03.2", {"category_psi": function}) == (
+            True,
+            "Checkpoint 03.2 passed (2/2 points)",
+        )
 
 
 @pytest.mark.parametrize(
     ("function", "expected"),
     [
-        (drops_missing, "payment_method where 30% of the batch is missing (NaN must count)"),
-        (
-            no_epsilon,
-            "the unknown value 'weekly': returned inf; an empty bucket must count as a share",
-        ),
         (raw_counts, "contract, reference vs a drifted batch (distribution_drift=0.8): returned"),
         (lambda r, b, c: "0.1", "the same column twice: returned 0.1000, expected 0.0"),
+        (stub, "the same column twice: your code still raises NotImplementedError"),
     ],
-    ids=["drops NaN", "no epsilon", "raw counts", "wrong value"],
+    ids=["raw counts", "wrong value", "stub"],
 )
-def test_03_2_wrong_answers_name_the_case(function: Callable[..., object], expected: str) -> None:
-    passed, line = evaluate("03.2", {"category_psi": function})
-    assert not passed
-    assert expected in line
+def test_03_2_wrong_answers_name_the_public_case(
+    function: Callable[..., object], expected: str
+) -> None:
+    for public in (True, False):
+        with public_checks("03") if public else nullcontext():
+            passed, line = evaluate("03.2", {"category_psi": function})
+        assert not passed
+        assert line.startswith("Checkpoint 03.2 failed (0/2 points): ")
+        assert expected in line
+
+
+def nan_only_other(reference: pd.Series, batch: pd.Series, categories: tuple[str, ...]) -> float:
+    # The bug: the last bucket holds the missing values only, not the unknown ones.
+    def shares(values: pd.Series) -> np.ndarray:
+        counts = [int((values == c).sum()) for c in categories] + [int(values.isna().sum())]
+        return np.clip(np.asarray(counts, dtype=float) / len(values), 1e-4, None)
+
+    e, a = shares(reference), shares(batch)
+    return float(np.sum((a - e) * np.log(a / e)))
+
+
+@pytest.mark.parametrize(
+    ("function", "rule", "hidden_input"),
+    [
+        (
+            no_epsilon,
+            "an empty bucket counts as a share of 1e-4, so the PSI stays finite",
+            "month-to-month",
+        ),
+        (drops_missing, "missing values count, in the missing-or-other bucket", "30%"),
+        (
+            nan_only_other,
+            "values outside the categories count, in the missing-or-other bucket",
+            "weekly",
+        ),
+    ],
+    ids=["no epsilon", "drops NaN", "unknown ignored"],
+)
+def test_03_2_wrong_answers_only_a_hidden_case_catches(
+    function: Callable[..., object], rule: str, hidden_input: str
+) -> None:
+    expect_only_hidden_catches("03.2", "category_psi", function, rule, hidden_input)
 
 
 def test_03_2_the_reference_agrees_with_churn_drift() -> None:
@@ -257,36 +367,69 @@ def uses_drift_knob(rows: int, seed: int, price_rise: float) -> pd.DataFrame:
     return generate(rows, seed, distribution_drift=min(price_rise, 1.0))
 
 
+@pytest.mark.parametrize("public", [True, False], ids=["public", "graded"])
 @pytest.mark.parametrize("function", [drifted_batch, drifted_batch_rounded])
-def test_03_3_right_answers_pass(function: Callable[..., object]) -> None:
-    assert evaluate("03.3", {"drifted_batch": function}) == (
-        True,
-        "Checkpoint 03.3 passed (2/2 points)",
-    )
+def test_03_3_right_answers_pass(function: Callable[..., object], public: bool) -> None:
+    with public_checks("03") if public else nullcontext():
+        assert evaluate("03.3", {"drifted_batch": function}) == (
+            True,
+            "Checkpoint 03.3 passed (2/2 points)",
+        )
 
 
 @pytest.mark.parametrize(
     ("function", "expected"),
     [
         (
-            unclipped,
-            "price_rise=0.8 (250 rows, seed 12): the batch breaks the data contract: range",
-        ),
-        (
             unseeded,
             "price_rise=0 (400 rows, seed 5): customer_id, tenure_months, total_charges, "
             "support_calls, contract",
         ),
-        (adds_instead, "price_rise=0.25 (400 rows, seed 5): a bill is off by"),
+        (adds_instead, "price_rise=0.25 (400 rows, seed 5; every bill stays under the maximum): "),
         (fills_bills, "price_rise=0 (400 rows, seed 5): missing bills moved or were filled"),
-        (uses_drift_knob, "price_rise=0.25 (400 rows, seed 5): tenure_months, total_charges"),
+        (uses_drift_knob, "every bill stays under the maximum): tenure_months, total_charges"),
+        (stub, "price_rise=0 (400 rows, seed 5): your code still raises NotImplementedError"),
     ],
-    ids=["no clip", "no seed", "adds", "fills NaN", "other drift"],
+    ids=["no seed", "adds", "fills NaN", "other drift", "stub"],
 )
-def test_03_3_wrong_answers_name_the_case(function: Callable[..., object], expected: str) -> None:
-    passed, line = evaluate("03.3", {"drifted_batch": function})
-    assert not passed
-    assert expected in line
+def test_03_3_wrong_answers_name_the_public_case(
+    function: Callable[..., object], expected: str
+) -> None:
+    for public in (True, False):
+        with public_checks("03") if public else nullcontext():
+            passed, line = evaluate("03.3", {"drifted_batch": function})
+        assert not passed
+        assert line.startswith("Checkpoint 03.3 failed (0/2 points): ")
+        assert expected in line
+
+
+def clipped_too_low(rows: int, seed: int, price_rise: float) -> pd.DataFrame:
+    frame = generate(rows, seed)
+    frame["monthly_charges"] = (frame["monthly_charges"] * (1 + price_rise)).clip(upper=190)
+    return frame
+
+
+@pytest.mark.parametrize(
+    ("function", "rule", "hidden_input"),
+    [
+        (
+            unclipped,
+            "the batch honours the data contract, however large the price rise",
+            "price_rise=0.8",
+        ),
+        (
+            clipped_too_low,
+            "every bill becomes min(bill * (1 + price_rise), the schema's maximum), and every "
+            "other column stays as generated",
+            "seed 12",
+        ),
+    ],
+    ids=["no clip", "clipped at 190"],
+)
+def test_03_3_wrong_answers_only_a_hidden_case_catches(
+    function: Callable[..., object], rule: str, hidden_input: str
+) -> None:
+    expect_only_hidden_catches("03.3", "drifted_batch", function, rule, hidden_input)
 
 
 # --- 03.4 -------------------------------------------------------------------
@@ -347,27 +490,80 @@ def includes_new(current: dict, expected: dict, rel_tol: float = 0.01) -> list[s
     return sorted(compare_to_golden(current, expected, rel_tol) + extra)
 
 
+@pytest.mark.parametrize("public", [True, False], ids=["public", "graded"])
 @pytest.mark.parametrize("function", [compare_to_golden, compare_with_isclose])
-def test_03_4_right_answers_pass(function: Callable[..., object]) -> None:
-    assert evaluate("03.4", {"compare_to_golden": function}) == (
-        True,
-        "Checkpoint 03.4 passed (2/2 points)",
-    )
+def test_03_4_right_answers_pass(function: Callable[..., object], public: bool) -> None:
+    with public_checks("03") if public else nullcontext():
+        assert evaluate("03.4", {"compare_to_golden": function}) == (
+            True,
+            "Checkpoint 03.4 passed (2/2 points)",
+        )
 
 
 @pytest.mark.parametrize(
     ("function", "expected"),
     [
-        (unsorted, "rows 380 and mean_bill 70 (both off): returned ['rows', 'mean_bill']"),
         (absolute, "churn_rate 0.21 (5% off; tolerance 1%): returned [], expected ['churn_rate']"),
-        (ignores_missing, "churn_rate missing from current: returned [], expected ['churn_rate']"),
-        (only_increases, "rows 380 and mean_bill 70 (both off): returned ['mean_bill'], expected"),
-        (includes_new, "an extra metric only current has: returned ['new_metric'], expected []"),
         (lambda c, e, rel_tol=0.01: set(), "identical metrics: returned a set, expected a list"),
+        (stub, "identical metrics: your code still raises NotImplementedError"),
     ],
-    ids=["unsorted", "absolute tolerance", "missing ignored", "drops missed", "new keys", "set"],
+    ids=["absolute tolerance", "set", "stub"],
 )
-def test_03_4_wrong_answers_name_the_case(function: Callable[..., object], expected: str) -> None:
-    passed, line = evaluate("03.4", {"compare_to_golden": function})
-    assert not passed
-    assert expected in line
+def test_03_4_wrong_answers_name_the_public_case(
+    function: Callable[..., object], expected: str
+) -> None:
+    for public in (True, False):
+        with public_checks("03") if public else nullcontext():
+            passed, line = evaluate("03.4", {"compare_to_golden": function})
+        assert not passed
+        assert line.startswith("Checkpoint 03.4 failed (0/2 points): ")
+        assert expected in line
+
+
+@pytest.mark.parametrize(
+    ("function", "rule", "hidden_input"),
+    [
+        (unsorted, "the keys come back sorted", "420"),
+        (only_increases, "a drop beyond the tolerance counts, not only a rise", "60"),
+        (ignores_missing, "a key of expected missing from current is flagged", "churn_rate"),
+        (includes_new, "a key only current has is ignored", "new_metric"),
+    ],
+    ids=["unsorted", "drops missed", "missing ignored", "new keys"],
+)
+def test_03_4_wrong_answers_only_a_hidden_case_catches(
+    function: Callable[..., object], rule: str, hidden_input: str
+) -> None:
+    expect_only_hidden_catches("03.4", "compare_to_golden", function, rule, hidden_input)
+
+
+# --- the learner's release -------------------------------------------------------
+
+
+def solution_lines(notebook: Path) -> set[str]:
+    """The lines of 30+ characters (stripped) between the solution markers of ``notebook``."""
+    found = set()
+    for cell in filter(is_solution, read(notebook).cells):
+        lines = cell.source.splitlines()
+        for begin, end, _ in solution_regions(cell.source):
+            found.update(line.strip() for line in lines[begin + 1 : end])
+    return {line for line in found if len(line) >= 30}
+
+
+def test_the_stripped_module_has_no_hidden_case_and_compiles() -> None:
+    path = check_module_path("03")
+    source = path.read_text(encoding="utf-8")
+    public = strip_hidden(source, str(path))
+
+    assert "hidden_case(" in source
+    assert "hidden_case(" not in public
+    assert "_expected_batch" not in public and "load_golden" not in public
+    compile(public, str(path), "exec")
+
+
+def test_the_learner_release_has_no_line_of_the_solution() -> None:
+    path = check_module_path("03")
+    public = strip_hidden(path.read_text(encoding="utf-8"), str(path))
+    lines = solution_lines(SOLUTION)
+
+    assert len(lines) > 10  # the solution's bodies were found
+    assert [line for line in lines if line in public] == []

@@ -1,17 +1,27 @@
-"""Checkpoints of exercise 02 (Unit tests for ML code): hidden cases run on the learner's objects.
+"""Checkpoints of exercise 02 (Unit tests for ML code): cases run on the learner's objects.
 
-* 02.1 ``scale_to_unit``: min-max scaling of one column, with the edge cases defined.
-* 02.2 ``impute_median``: null-safe filling with each column's median.
-* 02.3 ``TESTS``: a pytest suite that passes on a correct ``scale_to_unit`` and
-  fails on each of several broken ones (mutation testing in miniature).
+Each checkpoint keeps a few public cases, the simple ones a learner's notebook
+runs with instant feedback; the rest are hidden (between the hidden-case
+markers), run only where the instructor grades, and report the rule they check.
+
+* 02.1 ``scale_to_unit``: min-max scaling of one column. Public: a column with
+  negative values and an integer column. Hidden: constant and single-value
+  columns, missing values, the index, and that the input is not modified.
+* 02.2 ``impute_median``: null-safe filling with each column's median. Public:
+  one skewed column, then two columns. Hidden: other columns untouched, the
+  input not modified, no missing values, the index, a column with no values.
+* 02.3 ``TESTS``: a pytest suite that fails on each of several broken
+  ``scale_to_unit`` (mutation testing in miniature). Public: the string itself,
+  and two blatant bugs. Hidden: it passes on a correct ``scale_to_unit`` (whose
+  code would be the answer to 02.1), and it catches subtler bugs.
 * 02.4 ``PROPERTIES``: hypothesis property tests that do the same for bugs that
-  hide from hand-picked examples.
+  hide from hand-picked examples. Public: the string uses ``@given`` and catches
+  one bug. Hidden: it passes on correct code and catches two more bugs.
 """
 
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable, Mapping
 
 import numpy as np
@@ -19,6 +29,13 @@ import pandas as pd
 
 from mlcicd.course.checkpoint import CheckFailed, case, check, expect
 from mlcicd.course.pytest_run import PytestRun, run_pytest
+
+# BEGIN HIDDEN CASES
+# isort: split
+# Imports only the hidden cases use; the split keeps isort from merging them into the above.
+from mlcicd.course.checkpoint import hidden_case
+
+# END HIDDEN CASES
 
 # ---------------------------------------------------------------------------
 # 02.1 and 02.2: the learner's functions, called in-process.
@@ -55,45 +72,54 @@ def _expect_series(result: object, what: str) -> None:
     points=2,
     needs=("scale_to_unit",),
     hint=(
-        "Compute low = values.min() and high = values.max() (both skip NaN); when high > low "
-        "return (values - low) / (high - low), otherwise 0.0 wherever a value is present. "
-        "Work on a float copy and keep the index."
+        "Subtract the column's minimum and divide by its range, max - min (pandas' min and "
+        "max skip NaN); a column whose values are all equal has no range, so it becomes 0.0 "
+        "wherever a value is present. Work on a float copy and keep the index."
     ),
     defined_in="the cell under 'Exercise 1'",
 )
 def scale_to_unit_maps_min_to_0_and_max_to_1(scale_to_unit: Callable[..., object]) -> None:
     """``scale_to_unit`` maps min to 0 and max to 1, keeps NaN and the index, and never mutates."""
-    cases = [
+    public = [
         ("a column with negative values [-5, 0, 5, 10]", [-5, 0, 5, 10], [0, 1 / 3, 2 / 3, 1]),
         ("an integer column [2, 4, 6]", [2, 4, 6], [0, 0.5, 1]),
-        ("a constant column [3, 3, 3]", [3.0, 3.0, 3.0], [0, 0, 0]),
-        ("a single value [42]", [42.0], [0]),
-        ("a column with a missing value [1, NaN, 3]", [1, np.nan, 3], [0, np.nan, 1]),
-        ("a constant column with a missing value [7, NaN, 7]", [7, np.nan, 7], [0, np.nan, 0]),
     ]
-    for description, raw, want in cases:
+    for description, raw, want in public:
         with case(description):
-            result = scale_to_unit(pd.Series(raw))
-            _expect_series(result, "one scaled value per input value")
-            got = _values(result)
-            expected = [float(w) for w in want]
-            expect(_same(got, expected), f"returned {_shown(got)}, expected {_shown(expected)}")
-    with case("a column indexed by customer ('a', 'b', 'c')"):
+            _expect_scaled(scale_to_unit, raw, want)
+    # BEGIN HIDDEN CASES
+    hidden = [
+        ("a constant column (all values equal) scales to 0.0", [3.0, 3.0, 3.0], [0, 0, 0]),
+        ("a column of one value scales to 0.0", [42.0], [0]),
+        ("a missing value stays missing, in its place", [1, np.nan, 3], [0, np.nan, 1]),
+        (
+            "a constant column with a missing value keeps it missing and scales the rest to 0.0",
+            [7, np.nan, 7],
+            [0, np.nan, 0],
+        ),
+    ]
+    for rule, raw, want in hidden:
+        with hidden_case(rule):
+            _expect_scaled(scale_to_unit, raw, want)
+    with hidden_case("the result keeps the input's index, each row with its own value"):
         values = pd.Series([10.0, 30.0, 20.0], index=["a", "b", "c"])
         result = scale_to_unit(values)
         _expect_series(result, "indexed like its input")
-        expect(
-            list(result.index) == ["a", "b", "c"],
-            f"the index became {list(result.index)}; rows must stay with their customers",
-        )
-        expect(_same(_values(result), [0.0, 1.0, 0.5]), f"returned {_shown(_values(result))}")
-    with case("a column that must not be modified [5, 1, 3]"):
+        expect(list(result.index) == ["a", "b", "c"], "the index changed")
+        expect(_same(_values(result), [0.0, 1.0, 0.5]), "the values moved")
+    with hidden_case("the input column is not modified"):
         values = pd.Series([5.0, 1.0, 3.0])
         scale_to_unit(values)
-        expect(
-            _values(values) == [5.0, 1.0, 3.0],
-            f"the input became {_shown(_values(values))}; return a new Series instead",
-        )
+        expect(_values(values) == [5.0, 1.0, 3.0], "the input changed")
+    # END HIDDEN CASES
+
+
+def _expect_scaled(scale_to_unit: Callable[..., object], raw: list, want: list) -> None:
+    result = scale_to_unit(pd.Series(raw))
+    _expect_series(result, "one scaled value per input value")
+    got = _values(result)
+    expected = [float(w) for w in want]
+    expect(_same(got, expected), f"returned {_shown(got)}, expected {_shown(expected)}")
 
 
 @check(
@@ -101,8 +127,9 @@ def scale_to_unit_maps_min_to_0_and_max_to_1(scale_to_unit: Callable[..., object
     points=2,
     needs=("impute_median",),
     hint=(
-        "Copy the frame; for each named column take values.median() (it skips NaN), raise "
-        "ValueError when that is NaN (no values), and fill with frame[name].fillna(median)."
+        "Work on a copy of the frame; for each named column take its median (Series.median "
+        "skips NaN), raise ValueError when there is none (the column has no values), and fill "
+        "that column's NaN with it."
     ),
     defined_in="the cell under 'Exercise 2'",
 )
@@ -127,44 +154,31 @@ def impute_median_fills_nulls_with_the_median(impute_median: Callable[..., objec
         out = impute_median(skewed.copy(), ["bill", "calls"])
         got = _values(out["calls"])
         expect(_same(got, [1, 2, 3, 2, 2]), f"calls became {_shown(got)}, expected [1, 2, 3, 2, 2]")
-    with case("a column that is not named (calls, when only bill is imputed)"):
+    # BEGIN HIDDEN CASES
+    with hidden_case("columns that are not named stay as they were, text columns included"):
         out = impute_median(skewed.copy(), ["bill"])
-        got = _values(out["calls"])
-        expect(
-            _same(got, [1, np.nan, 3, 2, np.nan]),
-            f"calls became {_shown(got)}; columns not named must stay as they were",
-        )
-        expect(
-            out["note"].isna().tolist() == [False, True, False, False, False],
-            "the text column note changed; columns not named must stay as they were",
-        )
-    with case("the input frame, which must not be modified"):
+        expect(_same(_values(out["calls"]), [1, np.nan, 3, 2, np.nan]), "calls changed")
+        expect(out["note"].isna().tolist() == [False, True, False, False, False], "note changed")
+    with hidden_case("the input frame is not modified"):
         frame = skewed.copy()
         impute_median(frame, ["bill", "calls"])
-        expect(
-            int(frame["bill"].isna().sum()) == 1 and int(frame["calls"].isna().sum()) == 2,
-            "the input frame was filled in place; return a filled copy instead",
-        )
-    with case("a column with no missing values [4, 2, 9]"):
+        expect(frame.equals(skewed), "the input frame changed")
+    with hidden_case("a column with no missing values comes back unchanged"):
         out = impute_median(pd.DataFrame({"x": [4.0, 2.0, 9.0]}), ["x"])
-        expect(_same(_values(out["x"]), [4, 2, 9]), f"x became {_shown(_values(out['x']))}")
-    with case("an index of customer ids ('c1', 'c2', 'c3')"):
+        expect(_same(_values(out["x"]), [4, 2, 9]), "x changed")
+    with hidden_case("the result keeps the input's index, each row with its own value"):
         frame = pd.DataFrame({"x": [1.0, np.nan, 5.0]}, index=["c1", "c2", "c3"])
         out = impute_median(frame, ["x"])
-        expect(list(out.index) == ["c1", "c2", "c3"], f"the index became {list(out.index)}")
-        expect(_same(_values(out["x"]), [1, 3, 5]), f"x became {_shown(_values(out['x']))}")
-    with case("a column with no values at all [NaN, NaN]"):
-        frame = pd.DataFrame({"x": [np.nan, np.nan]})
+        expect(list(out.index) == ["c1", "c2", "c3"], "the index changed")
+        expect(_same(_values(out["x"]), [1, 3, 5]), "x is wrong")
+    with hidden_case("a column with no values at all raises ValueError"):
         try:
-            out = impute_median(frame, ["x"])
+            impute_median(pd.DataFrame({"x": [np.nan, np.nan]}), ["x"])
         except ValueError:
             pass
         else:
-            got = _values(out["x"]) if isinstance(out, pd.DataFrame) else []
-            raise CheckFailed(
-                f"returned a frame with x = {_shown(got)} instead of raising ValueError; "
-                "there is no median to fill with"
-            )
+            raise CheckFailed("no ValueError")
+    # END HIDDEN CASES
 
 
 # ---------------------------------------------------------------------------
@@ -179,61 +193,92 @@ import pandas as pd
 def scale_to_unit(values):
     """The implementation under test (put here by the checkpoint)."""
     values = pd.Series(values).astype(float)
-    low, high = values.min(), values.max()
 {body}
 '''
 
-_CORRECT = """\
-    if high > low:
-        return (values - low) / (high - low)
-    return values.where(values.isna(), 0.0)"""
-
-#: Broken versions of scale_to_unit a good suite must catch: {file stem: (what is wrong, body)}.
+#: Blatantly broken versions of scale_to_unit a suite must catch, checked in the learner's
+#: notebook: {file stem: (what is wrong, body)}.
 MUTANTS: dict[str, tuple[str, str]] = {
     "no_scaling": ("returns the values unscaled", "    return values"),
     "divide_by_max": (
         "divides by the maximum (the minimum does not become 0)",
-        "    return values / high",
-    ),
-    "reversed": (
-        "maps the minimum to 1 and the maximum to 0",
-        "    if high > low:\n        return (high - values) / (high - low)\n"
-        "    return values.where(values.isna(), 0.0)",
-    ),
-    "constant_nan": (
-        "gives NaN for a constant column (0 / 0)",
-        "    return (values - low) / (high - low)",
-    ),
-    "fills_nan": (
-        "turns missing values into 0.0",
-        "    if high > low:\n        return ((values - low) / (high - low)).fillna(0.0)\n"
-        "    return values.where(values.isna(), 0.0).fillna(0.0)",
-    ),
-    "drops_nan": (
-        "drops missing values (the result is shorter than the input)",
-        "    if high > low:\n        return ((values - low) / (high - low)).dropna()\n"
-        "    return values.where(values.isna(), 0.0).dropna()",
+        "    return values / values.max()",
     ),
 }
 
-#: Broken versions that hide from a few hand-picked examples, for the property tests.
+#: A broken version that hides from a few hand-picked examples, for the property tests.
 PROPERTY_MUTANTS: dict[str, tuple[str, str]] = {
-    "constant_nan": MUTANTS["constant_nan"],
     "divide_by_abs_max": (
         "divides by the largest absolute value (negative inputs give negative outputs)",
         "    top = values.abs().max()\n    return values / top if top > 0 else values * 0.0",
     ),
-    "short_of_one": (
-        "divides by (max - min + 1), so the maximum never reaches 1",
-        "    return (values - low) / (high - low + 1)",
+}
+
+# BEGIN HIDDEN CASES
+_BOUNDS = "    low, high = values.min(), values.max()\n"
+
+#: A correct scale_to_unit: every test of a good suite passes on it.
+_CORRECT = _BOUNDS + (
+    "    if high > low:\n        return (values - low) / (high - low)\n"
+    "    return values.where(values.isna(), 0.0)"
+)
+
+#: Subtler broken versions, graded only: {file stem: (the rule it breaks, body)}.
+HIDDEN_MUTANTS: dict[str, tuple[str, str]] = {
+    "reversed": (
+        "maps the minimum to 1 and the maximum to 0",
+        _BOUNDS + "    if high > low:\n        return (high - values) / (high - low)\n"
+        "    return values.where(values.isna(), 0.0)",
+    ),
+    "constant_nan": (
+        "gives NaN for a constant column",
+        _BOUNDS + "    return (values - low) / (high - low)",
+    ),
+    "fills_nan": (
+        "turns missing values into 0.0",
+        _BOUNDS + "    if high > low:\n        return ((values - low) / (high - low)).fillna(0.0)\n"
+        "    return values.where(values.isna(), 0.0).fillna(0.0)",
+    ),
+    "drops_nan": (
+        "drops missing values (the result is shorter than the input)",
+        _BOUNDS + "    if high > low:\n        return ((values - low) / (high - low)).dropna()\n"
+        "    return values.where(values.isna(), 0.0).dropna()",
     ),
 }
+
+#: Broken versions the property tests must catch, graded only.
+HIDDEN_PROPERTY_MUTANTS: dict[str, tuple[str, str]] = {
+    "constant_nan": HIDDEN_MUTANTS["constant_nan"],
+    "short_of_one": (
+        "never maps the maximum to 1",
+        _BOUNDS + "    return (values - low) / (high - low + 1)",
+    ),
+}
+
+
+#: The hidden mutants of each checkpoint, by the name of what the learner writes.
+_HIDDEN = {"TESTS": HIDDEN_MUTANTS, "PROPERTIES": HIDDEN_PROPERTY_MUTANTS}
+
+
+def _hidden_suites(tests: str, mutants: Mapping[str, tuple[str, str]]) -> dict[str, str]:
+    return {"test_correct.py": _module(_CORRECT, tests), **_suites(tests, mutants)}
+
+
+def _judge_hidden(run: PytestRun, mutants: Mapping[str, tuple[str, str]], what: str) -> None:
+    with hidden_case(f"every test in {what} passes on a correct scale_to_unit"):
+        correct = _outcomes(run, "test_correct")
+        expect(correct, "no tests")
+        expect(all(outcome == "passed" for outcome in correct), "a test failed")
+    for stem, (wrong, _) in mutants.items():
+        with hidden_case(f"{what} catches a scale_to_unit that {wrong}"):
+            expect(_caught(run, stem), "every test passed")
+
+
+# END HIDDEN CASES
 
 # A fixed hypothesis seed, so that a learner's property tests find the same examples
 # every time.
 _ARGS = ("--hypothesis-seed=0",)
-# Object addresses would make a failure line differ between runs.
-_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 
 
 def _module(body: str, tests: str) -> str:
@@ -245,23 +290,28 @@ def _module(body: str, tests: str) -> str:
 
 
 def _suites(tests: str, mutants: Mapping[str, tuple[str, str]]) -> dict[str, str]:
-    files = {"test_correct.py": _module(_CORRECT, tests)}
-    files.update({f"test_{name}.py": _module(body, tests) for name, (_, body) in mutants.items()})
-    return files
+    return {f"test_{name}.py": _module(body, tests) for name, (_, body) in mutants.items()}
 
 
-def _outcomes(run: PytestRun, stem: str) -> list[tuple[str, str, str]]:
+def _outcomes(run: PytestRun, stem: str) -> list[str]:
+    """The outcomes of the tests run on one version (file ``stem``.py), collection errors too."""
     found = []
     for test in run.tests:
         file, _, name = test.name.partition("::")
         if file in (f"{stem}.py", stem) or (not name and stem in file):
-            found.append((name or file, test.outcome, _ADDRESS.sub("", test.message)))
+            found.append(test.outcome)
     return found
 
 
-def _judge(tests: object, mutants: Mapping[str, tuple[str, str]], what: str) -> None:
+def _caught(run: PytestRun, stem: str) -> bool:
+    """Whether some test failed (or errored) on mutant ``stem``."""
+    return any(outcome in ("failed", "error") for outcome in _outcomes(run, f"test_{stem}"))
+
+
+def _expect_suite_string(tests: object, what: str) -> None:
     with case(f"your {what} string"):
         expect(isinstance(tests, str), f"{what} is a {type(tests).__name__}, not a string")
+        assert isinstance(tests, str)
         expect(
             "def scale_to_unit" not in tests and "import scale_to_unit" not in tests,
             "it defines or imports scale_to_unit itself; leave that out, the checkpoint puts "
@@ -273,28 +323,32 @@ def _judge(tests: object, mutants: Mapping[str, tuple[str, str]], what: str) -> 
             raise CheckFailed(
                 f"it is not valid Python: {error.msg} on line {error.lineno}"
             ) from None
-    run = run_pytest(_suites(str(tests), mutants), *_ARGS, show=False, timeout=60)
-    with case(f"your {what} on a correct scale_to_unit"):
-        correct = _outcomes(run, "test_correct")
-        expect(
-            correct,
-            "pytest collected no tests; write module-level functions whose names start with test_",
-        )
-        for name, outcome, message in correct:
-            expect(
-                outcome == "passed",
-                f"{name} {outcome}"
-                + (f" ({message})" if message else "")
-                + "; a test must pass on correct code",
-            )
+
+
+def _judge(tests: str, mutants: Mapping[str, tuple[str, str]], what: str) -> None:
+    """Run ``tests`` on each broken version (and, where graded, on correct code) and judge."""
+    files = _suites(tests, mutants)
+    # BEGIN HIDDEN CASES
+    hidden_mutants = _HIDDEN[what]
+    files.update(_hidden_suites(tests, hidden_mutants))
+    # END HIDDEN CASES
+    # One pytest run for every version: each run starts an interpreter.
+    run = run_pytest(files, *_ARGS, show=False, timeout=60)
     for stem, (wrong, _) in mutants.items():
         with case(f"your {what} on a scale_to_unit that {wrong}"):
-            outcomes = _outcomes(run, f"test_{stem}")
             expect(
-                any(outcome in ("failed", "error") for _, outcome, _ in outcomes),
+                run.tests,
+                "pytest collected no tests; write module-level functions whose names start "
+                "with test_",
+            )
+            expect(
+                _caught(run, stem),
                 "every test passed, so this bug would reach production; add a test that fails "
                 "on it",
             )
+    # BEGIN HIDDEN CASES
+    _judge_hidden(run, hidden_mutants, what)
+    # END HIDDEN CASES
 
 
 @check(
@@ -307,10 +361,12 @@ def _judge(tests: object, mutants: Mapping[str, tuple[str, str]], what: str) -> 
         "and index. Call scale_to_unit(pd.Series([...])) directly; do not define or import it."
     ),
     defined_in="the cell under 'Exercise 3'",
+    requires=("hypothesis",),  # the run passes --hypothesis-seed, which needs the plugin
 )
 def tests_catch_broken_implementations(tests: object) -> None:
-    """``TESTS`` passes on a correct ``scale_to_unit`` and fails on each broken version."""
-    _judge(tests, MUTANTS, "TESTS")
+    """``TESTS`` fails on each broken ``scale_to_unit`` (and, graded, passes on a correct one)."""
+    _expect_suite_string(tests, "TESTS")
+    _judge(str(tests), MUTANTS, "TESTS")
 
 
 @check(
@@ -323,6 +379,7 @@ def tests_catch_broken_implementations(tests: object) -> None:
         "(NaN is not in [0, 1]), and the maximum maps to 1.0 unless all values are equal."
     ),
     defined_in="the cell under 'Exercise 4'",
+    requires=("hypothesis",),
 )
 def properties_catch_hidden_bugs(properties: object) -> None:
     """``PROPERTIES`` uses hypothesis and catches bugs hand-picked examples may miss."""
@@ -332,4 +389,5 @@ def properties_catch_hidden_bugs(properties: object) -> None:
             "@given" in str(properties),
             "it has no @given test; property tests let hypothesis generate the inputs",
         )
-    _judge(properties, PROPERTY_MUTANTS, "PROPERTIES")
+    _expect_suite_string(properties, "PROPERTIES")
+    _judge(str(properties), PROPERTY_MUTANTS, "PROPERTIES")

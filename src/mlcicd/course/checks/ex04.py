@@ -1,13 +1,29 @@
-"""Checkpoints of exercise 04 (Model tests): hidden cases run against the learner's objects.
+"""Checkpoints of exercise 04 (Model tests): cases run against the learner's objects.
 
 The cases use small deterministic stand-in models (a class with ``predict_proba``
 whose scores are a formula of the columns) and hand-written metric dicts, so
 every expected answer is known exactly and no case trains anything.
+
+Each checkpoint keeps a few public cases, the simple ones a learner's notebook
+runs with instant feedback; the rest are hidden (between the hidden-case
+markers), run only where the instructor grades, and report the rule they check.
+
+* 04.1 ``failing_minimums``. Public: every metric above its floor, one below.
+  Hidden: the order, a value at its floor, NaN, a missing metric, an ungated one.
+* 04.2 ``invariance_change``. Public: a model that ignores the column, one that
+  shifts one value. Hidden: the largest change of one row (not of the average),
+  only the values given, and the caller's frame left alone.
+* 04.3 ``directional_violations``. Public: no drop, and drops on two rows.
+  Hidden: equal probabilities, every row dropping, the caller's frame left alone.
+* 04.4 ``regressions``. Public: no approved model, a better candidate, one
+  regression. Hidden: a drop of exactly the tolerance, tolerance 0, a missing
+  metric, and the order.
+* 04.5 ``make_release_gate``. Public: it returns a QualityGate that passes a
+  good first model. Hidden: each floor, and the regression tolerance.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from typing import Any
 
@@ -17,6 +33,15 @@ import pandas as pd
 from churn.gate import QualityGate
 from churn.train import Metrics
 from mlcicd.course.checkpoint import case, check, expect
+
+# BEGIN HIDDEN CASES
+# isort: split
+# Imports only the hidden cases use; the split keeps isort from merging them into the above.
+import math
+
+from mlcicd.course.checkpoint import hidden_case
+
+# END HIDDEN CASES
 
 
 class FormulaModel:
@@ -74,24 +99,37 @@ def minimum_thresholds(failing_minimums: Callable[..., Any]) -> None:
     with case("recall 0.20 below its floor 0.35"):
         got = failing_minimums({"roc_auc": 0.86, "f1": 0.55, "recall": 0.20}, floors)
         expect(_as_names(got) == ["recall"], f"expected ['recall'], got {got!r}")
-    with case("roc_auc 0.5 and f1 0.3 both below (a guessing model)"):
-        got = failing_minimums({"roc_auc": 0.5, "f1": 0.3, "recall": 0.9}, floors)
-        expect(
-            _as_names(got) == ["roc_auc", "f1"],
-            f"expected ['roc_auc', 'f1'] (the order of `minimums`), got {got!r}",
-        )
-    with case("f1 exactly at its floor 0.45"):
-        got = failing_minimums({"roc_auc": 0.8, "f1": 0.45, "recall": 0.35}, floors)
-        expect(_as_names(got) == [], f"a value equal to the floor passes; got {got!r}")
-    with case("f1 is NaN (it could not be computed)"):
-        got = failing_minimums({"roc_auc": 0.8, "f1": math.nan, "recall": 0.4}, floors)
-        expect(_as_names(got) == ["f1"], f"NaN must fail (fail closed); got {got!r}")
-    with case("recall is missing from the metrics"):
-        got = failing_minimums({"roc_auc": 0.8, "f1": 0.5}, floors)
-        expect(_as_names(got) == ["recall"], f"a missing metric must fail; got {got!r}")
-    with case("a metric without a floor (precision 0.1) is not gated"):
-        got = failing_minimums({"roc_auc": 0.8, "f1": 0.5, "precision": 0.1}, {"roc_auc": 0.7})
-        expect(_as_names(got) == [], f"only metrics in `minimums` are checked; got {got!r}")
+    # BEGIN HIDDEN CASES
+    for rule, metrics, minimums, want in [
+        (
+            "the failing metrics come in the order of `minimums`",
+            {"roc_auc": 0.5, "f1": 0.3, "recall": 0.9},
+            floors,
+            ["roc_auc", "f1"],
+        ),
+        (
+            "a value equal to its floor passes",
+            {"roc_auc": 0.8, "f1": 0.45, "recall": 0.35},
+            floors,
+            [],
+        ),
+        (
+            "a NaN metric fails (fail closed)",
+            {"roc_auc": 0.8, "f1": math.nan, "recall": 0.4},
+            floors,
+            ["f1"],
+        ),
+        ("a metric missing from `metrics` fails", {"roc_auc": 0.8, "f1": 0.5}, floors, ["recall"]),
+        (
+            "only the metrics in `minimums` are checked",
+            {"roc_auc": 0.8, "f1": 0.5, "precision": 0.1},
+            {"roc_auc": 0.7},
+            [],
+        ),
+    ]:
+        with hidden_case(rule):
+            expect(_as_names(failing_minimums(metrics, minimums)) == want, "wrong names")
+    # END HIDDEN CASES
 
 
 def _number(value: object) -> float | None:
@@ -124,21 +162,20 @@ def invariance(invariance_change: Callable[..., Any]) -> None:
         model = FormulaModel(lambda f: 0.3 + 0.2 * (f["region"] == "east"))
         got = _number(invariance_change(model, frame, "region", regions))
         expect(got is not None and abs(got - 0.2) < 1e-9, f"expected 0.2, got {got!r}")
-    with case("a model whose region effect grows with support calls (largest 0.45 on C4)"):
+    # BEGIN HIDDEN CASES
+    with hidden_case("the answer is the largest change of any one row, not of the average"):
         model = FormulaModel(lambda f: 0.1 + 0.05 * f["support_calls"] * (f["region"] == "west"))
         got = _number(invariance_change(model, frame, "region", regions))
-        expect(
-            got is not None and abs(got - 0.45) < 1e-9,
-            f"expected 0.45 (the largest change of any one customer), got {got!r}",
-        )
-    with case("only two of the values ('north', 'south') are compared"):
+        expect(got is not None and abs(got - 0.45) < 1e-9, "wrong change")
+    with hidden_case("only the values given are compared"):
         model = FormulaModel(lambda f: 0.3 + 0.2 * (f["region"] == "east"))
         got = _number(invariance_change(model, frame, "region", ["north", "south"]))
-        expect(got is not None and abs(got) < 1e-9, f"expected 0.0, got {got!r}")
-    with case("the caller's frame"):
+        expect(got is not None and abs(got) < 1e-9, "wrong change")
+    with hidden_case("the caller's frame is not modified"):
         before = frame.copy()
         invariance_change(FormulaModel(lambda f: 0.5), frame, "region", regions)
-        expect(frame.equals(before), "the frame was modified; work on copies (frame.assign)")
+        expect(frame.equals(before), "the frame changed")
+    # END HIDDEN CASES
 
 
 @check(
@@ -158,24 +195,24 @@ def directional(directional_violations: Callable[..., Any]) -> None:
         model = FormulaModel(lambda f: 0.05 * f["support_calls"] + 0.005 * f["tenure_months"])
         got = directional_violations(model, frame, "support_calls", 0, 6)
         expect(_number(got) == 0, f"expected 0 violations, got {got!r}")
-    with case("a model that ignores support calls (equal probabilities are no drop)"):
-        model = FormulaModel(lambda f: 0.01 * f["tenure_months"])
-        got = directional_violations(model, frame, "support_calls", 0, 6)
-        expect(_number(got) == 0, f"expected 0 violations, got {got!r}")
     with case("a model where calls lower the risk of customers with tenure over 20 (C3, C4)"):
         model = FormulaModel(
             lambda f: 0.5 + 0.04 * f["support_calls"] * np.where(f["tenure_months"] > 20, -1, 1)
         )
         got = directional_violations(model, frame, "support_calls", 0, 6)
         expect(_number(got) == 2, f"expected 2 violations (C3 and C4), got {got!r}")
-    with case("every customer drops"):
+    # BEGIN HIDDEN CASES
+    with hidden_case("equal probabilities are no drop"):
+        model = FormulaModel(lambda f: 0.01 * f["tenure_months"])
+        expect(_number(directional_violations(model, frame, "support_calls", 0, 6)) == 0, "")
+    with hidden_case("every row whose probability drops counts"):
         model = FormulaModel(lambda f: 0.9 - 0.1 * f["support_calls"])
-        got = directional_violations(model, frame, "support_calls", 1, 3)
-        expect(_number(got) == 4, f"expected 4 violations, got {got!r}")
-    with case("the caller's frame"):
+        expect(_number(directional_violations(model, frame, "support_calls", 1, 3)) == 4, "")
+    with hidden_case("the caller's frame is not modified"):
         before = frame.copy()
         directional_violations(FormulaModel(lambda f: 0.5), frame, "support_calls", 0, 6)
-        expect(frame.equals(before), "the frame was modified; work on copies (frame.assign)")
+        expect(frame.equals(before), "the frame changed")
+    # END HIDDEN CASES
 
 
 @check(
@@ -201,25 +238,31 @@ def regression(regressions: Callable[..., Any]) -> None:
     with case("f1 0.49 vs approved 0.52 with tolerance 0.02"):
         got = regressions({"roc_auc": 0.86, "f1": 0.49, "recall": 0.45}, approved, 0.02)
         expect(_as_names(got) == ["f1"], f"expected ['f1'], got {got!r}")
-    with case("f1 0.47 vs approved 0.52 with tolerance 0.05 (a drop of exactly the tolerance)"):
-        got = regressions({"roc_auc": 0.86, "f1": 0.47, "recall": 0.45}, approved, 0.05)
-        expect(
-            _as_names(got) == [],
-            f"a drop of exactly the tolerance passes (0.52 - 0.05 is 0.47000000000000003 "
-            f"in floating point); got {got!r}",
-        )
-    with case("tolerance 0 and roc_auc 0.859 vs 0.86"):
-        got = regressions({"roc_auc": 0.859, "f1": 0.52, "recall": 0.45}, approved, 0.0)
-        expect(_as_names(got) == ["roc_auc"], f"expected ['roc_auc'], got {got!r}")
-    with case("the candidate has no recall"):
-        got = regressions({"roc_auc": 0.86, "f1": 0.52}, approved, 0.02)
-        expect(_as_names(got) == ["recall"], f"a missing metric regresses; got {got!r}")
-    with case("roc_auc and recall both fell by 0.1"):
-        got = regressions({"roc_auc": 0.76, "f1": 0.52, "recall": 0.35}, approved, 0.02)
-        expect(
-            _as_names(got) == ["roc_auc", "recall"],
-            f"expected ['roc_auc', 'recall'] (the approved model's order), got {got!r}",
-        )
+    # BEGIN HIDDEN CASES
+    for rule, candidate, tolerance, want in [
+        (
+            "a drop of exactly the tolerance passes (mind floating point)",
+            {"roc_auc": 0.86, "f1": 0.47, "recall": 0.45},
+            0.05,
+            [],
+        ),
+        (
+            "with tolerance 0 any drop regresses",
+            {"roc_auc": 0.859, "f1": 0.52, "recall": 0.45},
+            0.0,
+            ["roc_auc"],
+        ),
+        ("a metric the candidate lacks regresses", {"roc_auc": 0.86, "f1": 0.52}, 0.02, ["recall"]),
+        (
+            "the regressed metrics come in the approved model's order",
+            {"roc_auc": 0.76, "f1": 0.52, "recall": 0.35},
+            0.02,
+            ["roc_auc", "recall"],
+        ),
+    ]:
+        with hidden_case(rule):
+            expect(_as_names(regressions(candidate, approved, tolerance)) == want, "wrong names")
+    # END HIDDEN CASES
 
 
 def _metrics(roc_auc: float, f1: float, precision: float, recall: float) -> Metrics:
@@ -252,23 +295,17 @@ def release_gate(make_release_gate: Callable[[], Any]) -> None:
             "it should pass (precision has no floor in this gate); the gate said: "
             + "; ".join(c.message for c in verdict.failures),
         )
+    # BEGIN HIDDEN CASES
     for name, values in {
-        "roc_auc 0.79": (0.79, 0.55, 0.6, 0.45),
-        "f1 0.49": (0.85, 0.49, 0.6, 0.45),
-        "recall 0.39": (0.85, 0.55, 0.6, 0.39),
+        "roc_auc": (0.79, 0.55, 0.6, 0.45),
+        "f1": (0.85, 0.49, 0.6, 0.45),
+        "recall": (0.85, 0.55, 0.6, 0.39),
     }.items():
-        with case(f"a first model with {name} (just under its floor)"):
-            verdict = gate.evaluate(_metrics(*values), None)
-            expect(not verdict.passed, f"it should fail on {name.split()[0]}'s floor, but passed")
-    with case("a candidate 0.015 below the approved roc_auc (tolerance 0.01)"):
-        approved = _metrics(0.87, 0.55, 0.6, 0.45)
-        verdict = gate.evaluate(_metrics(0.855, 0.55, 0.6, 0.45), approved)
-        expect(not verdict.passed, "it should fail the regression check, but passed")
-    with case("a candidate 0.01 below the approved roc_auc (tolerance 0.01)"):
-        approved = _metrics(0.87, 0.55, 0.6, 0.45)
-        verdict = gate.evaluate(_metrics(0.86, 0.55, 0.6, 0.45), approved)
-        expect(
-            verdict.passed,
-            "a drop of exactly the tolerance passes; the gate said: "
-            + "; ".join(c.message for c in verdict.failures),
-        )
+        with hidden_case(f"a first model just under the {name} floor fails"):
+            expect(not gate.evaluate(_metrics(*values), None).passed, "it passed")
+    approved = _metrics(0.87, 0.55, 0.6, 0.45)
+    with hidden_case("a candidate more than the tolerance below the approved model fails"):
+        expect(not gate.evaluate(_metrics(0.855, 0.55, 0.6, 0.45), approved).passed, "it passed")
+    with hidden_case("a candidate exactly the tolerance below the approved model passes"):
+        expect(gate.evaluate(_metrics(0.86, 0.55, 0.6, 0.45), approved).passed, "it failed")
+    # END HIDDEN CASES

@@ -1,0 +1,76 @@
+"""Workshop times and agendas: a model of the notebooks, calibrated on real readers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from mlcicd import cli
+from mlcicd.course import agenda
+from mlcicd.course import notebook as n
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def tiny_course(root: Path, words: int, code_lines: int, points: int) -> Path:
+    """A course with lesson 02 and exercise 02 of known size."""
+    prose = "# 02 · Tiny\n\n" + " ".join(["word"] * (words - 2))  # the heading is 2 words
+    code = "\n".join(f"x{i} = {i}" for i in range(code_lines))
+    n.write(n.new_notebook([n.markdown(prose), n.code(code)]), root / "notebooks" / "02_tiny.ipynb")
+    n.write(n.new_notebook([n.markdown(prose)]), root / "exercises" / "02_tiny.ipynb")
+    manifest = f'{{"exercises": [{{"name": "02_tiny", "max_score": {points}}}]}}'
+    (root / "exercises" / "manifest.json").write_text(manifest, encoding="utf-8")
+    return root
+
+
+def test_minutes_follow_the_model(tmp_path: Path) -> None:
+    # 1500 words at 150/min = 10 min; 80 code lines at 7.5 s = 10 min; 5 points x 4.2 = 21 min.
+    items = agenda.course_items(tiny_course(tmp_path, 1500, 80, 5))
+    assert [(i.kind, i.title, i.minutes) for i in items] == [
+        ("lesson", "Tiny", 20),
+        ("exercise", "Tiny", 30),  # 10 + 21 = 31, to the nearest 5
+    ]
+
+
+def test_the_model_matches_what_real_readers_measured() -> None:
+    # Issue 14: reading and running the course took about 4.7 h (lessons), 6.5 h (exercises).
+    items = agenda.course_items(ROOT)
+    lessons = sum(i.minutes for i in items if i.kind == "lesson")
+    exercises = sum(i.minutes for i in items if i.kind == "exercise")
+    assert lessons == pytest.approx(4.7 * 60, rel=0.1)
+    assert exercises == pytest.approx(6.5 * 60, rel=0.1)
+
+
+def test_every_day_fits_a_teaching_day_and_two_days_hold_every_lesson() -> None:
+    items = agenda.course_items(ROOT)
+    for day in [*agenda.TWO_DAYS, agenda.ONE_DAY]:
+        assert agenda.day_minutes(items, day) <= agenda.DAY_MINUTES
+    taught = [p for day in agenda.TWO_DAYS for p in day if isinstance(p, str)]
+    lessons = sorted(i.number for i in items if i.kind == "lesson")
+    assert sorted(p for p in taught if not p.endswith("x")) == lessons
+    assert len(taught) == len(set(taught))
+
+
+def test_one_day_goes_from_a_unit_test_to_a_gated_deployment() -> None:
+    items = agenda.course_items(ROOT)
+    cut = {
+        f"{i.number}{'x' if i.kind == 'exercise' else ''}"
+        for i in agenda.cut(items, agenda.ONE_DAY)
+    }
+    assert {"02x", "05x", "07x", "08x"}.isdisjoint(cut)
+    assert {"09", "09x", "10x"} <= cut
+
+
+def test_the_instructor_guide_shows_the_agenda_this_course_computes() -> None:
+    guide = (ROOT / "docs" / "instructor-guide.md").read_text(encoding="utf-8")
+    assert agenda.agenda_markdown(ROOT).strip() in guide, (
+        "docs/instructor-guide.md is stale: paste the output of `mlcicd course agenda`"
+    )
+
+
+def test_the_cli_prints_the_agenda() -> None:
+    result = CliRunner().invoke(cli.main, ["course", "agenda", "--root", str(ROOT)])
+    assert result.exit_code == 0, result.output
+    assert "### One day (" in result.output and "| Exercise 08: CodePipeline |" in result.output
