@@ -488,11 +488,140 @@ def course_site(root: Path, executed: Path, out: Path, solutions: bool) -> None:
         raise SystemExit(1)
 
 
+@course.command("agenda")
+@_ROOT_OPTION
+def course_agenda(root: Path) -> None:
+    """Print the minutes per lesson and exercise and the workshop agendas (Markdown)."""
+    from mlcicd.course.agenda import agenda_markdown
+
+    click.echo(agenda_markdown(root))
+
+
+@course.command("guide")
+@_ROOT_OPTION
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 if the guide is stale.")
+def course_guide(root: Path, check: bool) -> None:
+    """Rewrite the generated parts of docs/instructor-guide.md (agendas, common mistakes)."""
+    from mlcicd.course.guide import update_guide
+
+    current = update_guide(root, check=check)
+    if check and not current:
+        click.echo("docs/instructor-guide.md is stale: run `mlcicd course guide` and commit it.")
+        raise SystemExit(1)
+    click.echo(
+        "docs/instructor-guide.md is up to date."
+        if current
+        else "Updated docs/instructor-guide.md."
+    )
+
+
 # ---- course release: anchor for `mlcicd course release` ----
 
-# ---- course collect: anchor for `mlcicd course collect` ----
 
-# ---- doctor: anchor for `mlcicd doctor` ----
+@course.command("collect")
+@click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--out",
+    required=True,
+    metavar="CLASS",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The class folder: CLASS/<learner>/<exercise>.ipynb, as `mlcicd grade` reads it.",
+)
+@click.option(
+    "--manifest",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The exercise manifest [default: nearest exercises/manifest.json above the current "
+    "folder, else above CLASS].",
+)
+@click.option(
+    "--exercise",
+    "exercises",
+    multiple=True,
+    metavar="NAME",
+    help="An exercise every learner should have (repeatable) [default: each exercise any "
+    "learner has]; notebooks of other exercises are ignored.",
+)
+@click.option(
+    "--strip-prefix",
+    metavar="PREFIX",
+    help="Remove PREFIX from learner names, e.g. assignment- for GitHub Classroom.",
+)
+@click.option(
+    "--force", is_flag=True, help="Replace notebooks in CLASS that differ from those collected."
+)
+@click.option(
+    "--json",
+    "json_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the collection report as JSON.",
+)
+def course_collect(
+    sources: tuple[Path, ...],
+    out: Path,
+    manifest: Path | None,
+    exercises: tuple[str, ...],
+    strip_prefix: str | None,
+    force: bool,
+    json_path: Path | None,
+) -> None:
+    """Gather learners' notebooks from SOURCES into CLASS/<learner>/<exercise>.ipynb.
+
+    SOURCES are folders of learner repositories or folders (one per learner,
+    as GitHub Classroom clones them), one learner's folder, or .zip archives
+    (of a class, or of one learner). Sources are only read, and CLASS is only
+    added to. Problems (missing, duplicate, unrecognised files, unsafe archive
+    entries, symbolic links) are listed one per line and the rest of the
+    class is collected: the exit code is 0 when collection ran, 2 when it
+    could not.
+    """
+    from mlcicd.startup import skip_unused_grammar
+
+    skip_unused_grammar()  # before nbformat is imported: 2 s of a command that takes 1 s
+    from mlcicd.course.collect import collect
+
+    report = collect(
+        list(sources),
+        out,
+        manifest=manifest,
+        force=force,
+        exercises=exercises,
+        strip_prefix=strip_prefix,
+    )
+    for line in report.summary():
+        click.echo(line)
+    if json_path is not None:
+        report.write_json(json_path)
+
+
+@main.command("doctor")
+@click.option("--grading", is_flag=True,
+              help="Check a grading machine: Node.js and the AWS CDK (exercise 09) are "
+                   "required, and the CDK is started once.")  # fmt: skip
+@click.option("--root", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=Path("."), show_default=True,
+              help="The course folder (free disk is measured there).")  # fmt: skip
+@click.option("--timeout", type=click.IntRange(1), default=60, show_default=True,
+              help="Seconds a kernel or a child process may take.")  # fmt: skip
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+def doctor(grading: bool, root: Path, timeout: int, as_json: bool) -> None:
+    """Check this machine for the course; exit 1 when something is missing or fails.
+
+    One line per check: Python, packages, Node.js and the CDK, free disk, a port
+    for JupyterLab, the offline-AWS guard, and a Jupyter kernel. Lesson 09's needs
+    are warnings, unless --grading.
+    """
+    import json
+
+    from mlcicd.doctor import diagnose, report_lines
+
+    results = diagnose(root, grading=grading, timeout=timeout)
+    if as_json:
+        click.echo(json.dumps([result.to_dict() for result in results], indent=2))
+    else:
+        click.echo("\n".join(report_lines(results)))
+    if not all(result.ok for result in results):
+        raise SystemExit(1)
 
 
 @main.command("grade")
@@ -516,6 +645,12 @@ def course_site(root: Path, executed: Path, out: Path, solutions: bool) -> None:
               help="Grade only shard K of N (for parallel CI builds).")  # fmt: skip
 @click.option("--fail-under", type=float, default=None,
               help="Exit 1 when a submission scores below this percentage.")  # fmt: skip
+@click.option("--feedback", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
+              help="Write one HTML feedback page per learner: DIR/<learner>.html.")  # fmt: skip
+@click.option("--gradebook", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help="Merge into a CSV gradebook: a row per learner and exercise.")  # fmt: skip
+@click.option("--report", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help="Write the class view (HTML): scores, pass rate per checkpoint.")  # fmt: skip
 def grade_command(
     targets: tuple[Path, ...],
     workers: int,
@@ -528,20 +663,27 @@ def grade_command(
     exercise: str | None,
     shard_spec: str | None,
     fail_under: float | None,
+    feedback: Path | None,
+    gradebook: Path | None,
+    report: Path | None,
 ) -> None:
     """Grade exercise notebooks with nbval: points per checkpoint, and a gradebook.
 
     TARGETS are notebooks, or folders of submissions (one notebook per learner,
     or one folder per learner). The exit code is 0 when grading ran, whatever
     the scores, and 2 when it could not; with --fail-under, 1 when a submission
-    scored below that percentage or could not be graded.
+    scored below that percentage or could not be graded. --gradebook keeps what
+    an earlier run and the instructor wrote there, and a file that is not a
+    gradebook is refused before grading starts.
     """
     from mlcicd.startup import skip_unused_grammar
 
     skip_unused_grammar()  # before nbformat is imported: grading is often one notebook
     from mlcicd.grade.api import grade_paths
+    from mlcicd.grade.outputs import check_class_outputs, write_class_outputs
     from mlcicd.grade.report import table, write_reports
 
+    check_class_outputs(feedback=feedback, gradebook=gradebook, report=report)
     results = grade_paths(
         list(targets),
         manifest=manifest,
@@ -553,6 +695,15 @@ def grade_command(
     )
     click.echo(table(results))
     write_reports(results, json_path=json_path, junit_path=junit_path, csv_path=csv_path)
+    for line in write_class_outputs(
+        results,
+        feedback=feedback,
+        gradebook=gradebook,
+        report=report,
+        manifest=manifest,
+        start=targets[0],
+    ):
+        click.echo(line)
     if fail_under is not None and any(
         not r.graded or 100 * r.score < fail_under * r.max_score for r in results
     ):

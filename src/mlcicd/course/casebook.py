@@ -173,8 +173,11 @@ def _cases_in(
 
 def checkpoint_cases(exercise: str) -> dict[str, list[Case]]:
     """Return checkpoint id -> its cases, for exercise ``exercise`` (e.g. ``"02"``)."""
-    name = f"mlcicd.course.checks.ex{exercise}"
-    module = importlib.import_module(name)
+    return module_cases(importlib.import_module(f"mlcicd.course.checks.ex{exercise}"))
+
+
+def module_cases(module: Any) -> dict[str, list[Case]]:
+    """Return checkpoint id -> its cases, for an imported check module (read from its file)."""
     tree = ast.parse(Path(module.__file__ or "").read_text(encoding="utf-8"))
     functions = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef)}
     cases = {}

@@ -113,10 +113,10 @@ def _checkpoint_row(
 ) -> str:
     hint = hints.get(c.id, "")
     message = what_happened(c.message, hint)
-    explain = STATUS_TEXT.get(c.status, "")
-    happened = esc(message) if message else ""
-    if explain and c.status != "passed":
-        happened = f'{happened}<br><span class="muted">{esc(explain)}</span>'
+    lines = [esc(message)] if message else []
+    if c.status != "passed" and c.status in STATUS_TEXT:
+        lines.append(f'<span class="muted">{esc(STATUS_TEXT[c.status])}</span>')
+    happened = "<br>".join(lines)
     show_hint = c.status not in ("passed", NOT_GRADABLE) and hint
     return (
         f'<tr><td>{esc(c.id)}</td><td class="num">{c.points}/{c.max_points}</td>'

@@ -22,6 +22,9 @@ A cell holds the points, or a marker that does not look like 0:
 * ``not graded``: grading could not run on the file (the table says why);
 * empty: nothing submitted yet.
 
+A marker that replaces a score keeps it in sight: ``not gradable (was 7)``
+(a machine's problem must not erase a grade).
+
 ``total`` adds the numbers of a row's exercise cells. ``max`` adds the points of
 the exercise columns whose cell is a number or empty (not submitted yet counts
 towards max); a cell with text (a marker, or an instructor's ``excused``)
@@ -39,6 +42,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,6 +55,7 @@ from mlcicd.grade.roster import GRADED, NOT_GRADED, by_learner, clean_text, outc
 
 LEARNER, TOTAL, MAX, UNIDENTIFIED = "learner", "total", "max", "not graded"
 _OURS = (LEARNER, TOTAL, MAX, UNIDENTIFIED)
+_WAS = re.compile(r"\(was ([^()]+)\)$")
 
 
 @dataclass
@@ -96,6 +101,8 @@ def read_gradebook(path: Path) -> Gradebook | None:
         raise _refuse("--gradebook is a folder, not a CSV file", path) from None
     except UnicodeDecodeError:
         raise _refuse("is not UTF-8 text; save it as CSV UTF-8", path) from None
+    except OSError as error:
+        raise _refuse(f"cannot be read ({error.strerror})", path) from None
     if not text.strip():
         return None
     try:
@@ -140,6 +147,16 @@ def _cells(results: Sequence[SubmissionResult]) -> dict[str, str]:
             gradable = all(outcome(r) != NOT_GRADABLE for r in mine)
             cells[exercise] = NOT_GRADED if gradable else NOT_GRADABLE
     return cells
+
+
+def _replace(before: str, cell: str) -> str:
+    """Return the cell's new text: ``cell``, and the score a marker replaces, as ``(was 7)``."""
+    if _number(cell) is not None:
+        return cell
+    was = before.strip() if _number(before.strip()) is not None else None
+    kept = _WAS.search(before)
+    was = was or (kept.group(1) if kept else None)
+    return f"{cell} (was {was})" if was else cell
 
 
 def _number(text: str) -> float | None:
@@ -199,7 +216,8 @@ def merge_gradebook(
             book.rows.append(rows[key])
         for exercise, cell in _cells(mine).items():
             if exercise in exercises:
-                rows[key][book.header.index(exercise)] = cell
+                at_cell = book.header.index(exercise)
+                rows[key][at_cell] = _replace(rows[key][at_cell], cell)
     _totals(book, exercises)
     if unidentified:
         column = book.column(UNIDENTIFIED)

@@ -74,7 +74,8 @@ def write_class_outputs(
         One line per output written, to print.
 
     Raises:
-        GradeError: When an output cannot be written; then none is.
+        GradeError: When an output is refused (then none is written), or a file
+            cannot be written (a folder in the way, no permission).
     """
     if feedback is None and gradebook is None and report is None:
         return []
@@ -99,5 +100,8 @@ def write_class_outputs(
         files[report] = class_page(results, guide=guide, hints=hints)
         lines.append(f"Class report: {report}.")
     for path, text in files.items():
-        write_text(path, text)
+        try:
+            write_text(path, text)
+        except OSError as error:
+            raise GradeError(f"cannot write it ({error.strerror})", path=str(path)) from None
     return lines
