@@ -1,9 +1,16 @@
-"""Exercise 05's checkpoints: right answers pass, each plausible wrong one fails and says why."""
+"""Exercise 05's checkpoints: right answers pass, each plausible wrong one fails and says why.
+
+Each checkpoint is also run as the learner's release ships it (``public_checks``):
+the reference passes and the stub fails its public cases, and a wrong answer
+that only a hidden case catches passes them, then fails graded with the rule.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pandas as pd
 import pytest
@@ -12,6 +19,10 @@ from churn.data import to_csv_bytes
 from churn.notify import parse_notification
 from churn.registry import ensure_model_package_group, latest_approved, register_model_version
 from mlcicd.course.checkpoint import evaluate
+from mlcicd.course.hidden import check_module_path, public_checks, strip_hidden
+from mlcicd.course.notebook import is_solution, read, solution_regions
+
+SOLUTION = Path(__file__).resolve().parents[2] / "solutions" / "05_integration_tests.ipynb"
 
 # Right answers ----------------------------------------------------------------
 
@@ -124,6 +135,22 @@ def test_the_untouched_stub_fails_with_a_pointer_to_the_stub(checkpoint_id: str)
 
     assert passed is False
     assert "still raises NotImplementedError" in line
+
+
+@pytest.mark.parametrize("checkpoint_id", sorted(RIGHT))
+def test_the_public_cases_pass_the_reference_and_fail_the_stub(checkpoint_id: str) -> None:
+    name, function = RIGHT[checkpoint_id]
+    points = POINTS[checkpoint_id]
+
+    with public_checks("05"):
+        right = evaluate(checkpoint_id, {name: function})
+        passed, line = evaluate(checkpoint_id, {name: stub})
+
+    assert right == (True, f"Checkpoint {checkpoint_id} passed ({points}/{points} points)")
+    assert passed is False
+    assert line.startswith(f"Checkpoint {checkpoint_id} failed (0/{points} points): ")
+    assert "still raises NotImplementedError" in line
+    assert "a hidden case" not in line
 
 
 # Wrong answers -----------------------------------------------------------------
@@ -264,7 +291,6 @@ WRONG: list[tuple[str, str, Callable[..., Any], list[str]]] = [
     ),
     ("05.1", "upload_training_csv", upload_returning_etag_only, ["returned a str, not a dict"]),
     ("05.1", "upload_training_csv", upload_with_wrong_size, ["returned size 200", "bytes"]),
-    ("05.2", "read_gate_alerts", receive_once, ["12 alerts", "returned 10 alerts, expected 12"]),
     ("05.2", "read_gate_alerts", never_delete, ["one alert", "still in the queue"]),
     ("05.2", "read_gate_alerts", return_raw_messages, ["one alert", "no 'event' field"]),
     (
@@ -272,12 +298,6 @@ WRONG: list[tuple[str, str, Callable[..., Any], list[str]]] = [
         "check_training_started",
         trust_the_response,
         ["names a job SageMaker never started", "handler's word"],
-    ),
-    (
-        "05.3",
-        "check_training_started",
-        ignore_the_channel_name,
-        ["channel named 'validation'", "no 'train' channel"],
     ),
     (
         "05.3",
@@ -308,12 +328,6 @@ WRONG: list[tuple[str, str, Callable[..., Any], list[str]]] = [
         "ecr_pull_policy",
         lambda arn: policy(allow(PULL, arn)),
         ["moto's IAM enforcement", "GetAuthorizationToken was denied", "Resource '*'"],
-    ),
-    (
-        "05.4",
-        "ecr_pull_policy",
-        lambda arn: policy(allow("ecr:GetAuthorizationToken", "*"), allow("ecr:*", arn)),
-        ["it also allows ['ecr:PutImage'"],
     ),
     (
         "05.4",
@@ -355,12 +369,6 @@ WRONG: list[tuple[str, str, Callable[..., Any], list[str]]] = [
         register_returning_the_version,
         ["first model", "returned ModelVersion(", "expected the new version's number 1"],
     ),
-    (
-        "05.5",
-        "register_candidate",
-        register_approving_ties,
-        ["an equally good model", "expected 'PendingManualApproval'"],
-    ),
 ]
 
 
@@ -378,6 +386,118 @@ def test_a_wrong_answer_fails_and_says_why(
     assert line.startswith(f"Checkpoint {checkpoint_id} failed (0/")
     for text in expected:
         assert text in line, line
+
+
+def upload_quoting_the_key(s3: Any, bucket: str, key: str, frame: pd.DataFrame) -> dict[str, Any]:
+    # URL-quotes the key, as if S3 keys had to be URLs: "a b" is stored as "a%20b".
+    return upload_training_csv(s3, bucket, quote(key), frame) | {"key": key}
+
+
+def check_the_channel_but_not_the_object(
+    response: dict[str, Any], sagemaker: Any, dataset_uri: str
+) -> None:
+    assert response["status"] == "started"
+    job = sagemaker.describe_training_job(TrainingJobName=response["trainingJobName"])
+    assert "train" in {c["ChannelName"] for c in job["InputDataConfig"]}
+
+
+# (checkpoint, name, wrong answer, the rule its graded line names, a piece of the hidden input)
+HIDDEN_ONLY: list[tuple[str, str, Callable[..., Any], str, str]] = [
+    (
+        "05.1",
+        "upload_training_csv",
+        upload_quoting_the_key,
+        "a key with a space is stored under exactly that key, byte for byte, and reported "
+        "with S3's ETag and size",
+        "march 2024",
+    ),
+    (
+        "05.2",
+        "read_gate_alerts",
+        receive_once,
+        "every alert is read, parsed and deleted when the queue holds more alerts than one "
+        "receive_message call returns",
+        "12",
+    ),
+    (
+        "05.3",
+        "check_training_started",
+        ignore_the_channel_name,
+        "the assertion fails when the job has no channel named 'train'",
+        "validation",
+    ),
+    (
+        "05.3",
+        "check_training_started",
+        check_the_channel_but_not_the_object,
+        "the assertion fails when the job's train channel reads another object",
+        "old.csv",
+    ),
+    (
+        "05.4",
+        "ecr_pull_policy",
+        lambda arn: policy(allow("ecr:GetAuthorizationToken", "*"), allow("ecr:*", arn)),
+        "the policy allows no action that pulling an image does not need",
+        "PutImage",
+    ),
+    (
+        "05.5",
+        "register_candidate",
+        register_approving_ties,
+        "a model only as good as the approved one is registered but not approved",
+        "0.86",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("checkpoint_id", "name", "function", "rule", "hidden_input"),
+    HIDDEN_ONLY,
+    ids=[f"{c}-{f.__name__}-{i}" for i, (c, _, f, *_) in enumerate(HIDDEN_ONLY)],
+)
+def test_a_wrong_answer_only_a_hidden_case_catches_fails_graded_with_its_rule(
+    checkpoint_id: str, name: str, function: Callable[..., Any], rule: str, hidden_input: str
+) -> None:
+    points = POINTS[checkpoint_id]
+    with public_checks("05"):
+        public = evaluate(checkpoint_id, {name: function})
+
+    passed, line = evaluate(checkpoint_id, {name: function})
+
+    assert public == (True, f"Checkpoint {checkpoint_id} passed ({points}/{points} points)")
+    assert passed is False
+    assert line.startswith(
+        f"Checkpoint {checkpoint_id} failed (0/{points} points): a hidden case failed: {rule}. "
+    )
+    assert hidden_input not in line
+
+
+def test_the_learner_release_has_no_hidden_case_and_compiles() -> None:
+    path = check_module_path("05")
+    public = strip_hidden(path.read_text(encoding="utf-8"), str(path))
+
+    assert "hidden_case(" not in public
+    assert "NOT_NEEDED" not in public  # the hidden cases' data goes with them
+    compile(public, str(path), "exec")
+
+
+def solution_lines(notebook: Path) -> set[str]:
+    """The lines of 30+ characters (stripped) between the solution markers of ``notebook``."""
+    found = set()
+    for cell in filter(is_solution, read(notebook).cells):
+        lines = cell.source.splitlines()
+        for begin, end, _ in solution_regions(cell.source):
+            found.update(line.strip() for line in lines[begin + 1 : end])
+    return {line for line in found if len(line) >= 30}
+
+
+def test_the_learner_release_has_no_line_of_the_solution() -> None:
+    path = check_module_path("05")
+    public = strip_hidden(path.read_text(encoding="utf-8"), str(path))
+    lines = solution_lines(SOLUTION)
+
+    assert len(lines) > 10  # the solution's bodies were found
+    assert [line for line in lines if line in public] == []
 
 
 def test_failure_lines_are_the_same_on_every_run() -> None:

@@ -1,7 +1,10 @@
 """The checkpoints of exercise 06 (End-to-end tests): right answers pass, plausible wrong ones fail.
 
 The reference answers are the solution notebook's, run here as plain functions; the
-wrong ones are each a mistake a learner is likely to make.
+wrong ones are each a mistake a learner is likely to make. Each checkpoint is also
+run as the learner's release ships it (``public_checks``): the reference passes and
+the stub fails its public cases, and a wrong answer that only a hidden case catches
+passes them, then fails graded with the rule.
 """
 
 from __future__ import annotations
@@ -22,6 +25,10 @@ from churn.release import release
 from churn.serve import RESPONSE_SCHEMA
 from churn.training_job import run_training_job
 from mlcicd.course.checkpoint import evaluate
+from mlcicd.course.hidden import check_module_path, public_checks, strip_hidden
+from mlcicd.course.notebook import is_solution, read, solution_regions
+
+SOLUTION = Path(__file__).resolve().parents[2] / "solutions" / "06_end_to_end_tests.ipynb"
 
 # --- reference answers -------------------------------------------------------------------
 
@@ -219,28 +226,13 @@ def _any_message(sagemaker: Any, sqs: Any, group: str, queue_url: str, before: i
 WRONG: list[tuple[str, str, Callable[..., Any], str]] = [
     ("06.1", "canary_problems", _stub, "still raises NotImplementedError"),
     ("06.1", "canary_problems", _schema_only, "2 records sent, 1 prediction back"),
-    ("06.1", "canary_problems", _no_bool_exclusion, "churnProbability true (a boolean)"),
     ("06.1", "canary_problems", lambda b, n: not canary_problems(b, n), "expected a list"),
-    (
-        "06.1",
-        "canary_problems",
-        lambda b, n: [p for p in canary_problems(b, n) if p != "churn disagrees"],
-        "churn 1 (a number, not a boolean)",
-    ),
-    (
-        "06.1",
-        "canary_problems",
-        lambda b, n: [p for p in canary_problems(b, n) if "keys" not in p],
-        "a prediction without churn",
-    ),
-    ("06.2", "wait_for_latest_status", _first_listed_status, "the status of version 3"),
     ("06.2", "wait_for_latest_status", _no_polling, "keep polling"),
     ("06.2", "wait_for_latest_status", _raises_on_timeout, "TimeoutError: no version of"),
     ("06.3", "run_flow", _returns_training_result, "expected the ReleaseOutcome"),
     ("06.3", "run_flow", _hard_coded_bucket, "NoSuchBucket"),
     ("06.4", "assert_blocked", _versions_only, "nothing registered, but no alert"),
     ("06.4", "assert_blocked", _alert_only, "a second version was registered"),
-    ("06.4", "assert_blocked", _any_message, "no gate alert"),
 ]
 
 
@@ -269,3 +261,139 @@ def test_a_missing_function_says_which_cell_to_run(checkpoint_id: str) -> None:
     assert line.startswith(f"Checkpoint {checkpoint_id} cannot run yet (0/{points} points)")
     assert f"`{name}`" in line
     assert "Exercise" in line
+
+
+@pytest.mark.parametrize("checkpoint_id", sorted(GOOD))
+def test_the_public_cases_pass_the_reference_and_fail_the_stub(checkpoint_id: str) -> None:
+    name, function, points = GOOD[checkpoint_id]
+
+    with public_checks("06"):
+        right = evaluate(checkpoint_id, {name: function})
+        passed, line = evaluate(checkpoint_id, {name: _stub})
+
+    assert right == (True, f"Checkpoint {checkpoint_id} passed ({points}/{points} points)")
+    assert not passed
+    assert line.startswith(f"Checkpoint {checkpoint_id} failed (0/{points} points): ")
+    assert "still raises NotImplementedError" in line
+    assert "a hidden case" not in line
+
+
+# --- wrong answers that only a hidden case catches ---------------------------------------
+
+
+def _ignores_rejection(body: bytes, key: str, account: Mapping[str, str], workdir: Path):
+    # Trains whatever the handler said: a rejected file has no trainingJobName.
+    s3, sagemaker, sns = boto3.client("s3"), boto3.client("sagemaker"), boto3.client("sns")
+    etag = s3.put_object(Bucket=account["data_bucket"], Key=key, Body=body)["ETag"]
+    response = handler(s3_put_event(account["data_bucket"], key, len(body), etag), None)
+    result = run_training_job(sagemaker, s3, response["trainingJobName"], Path(workdir))
+    return release(
+        sagemaker,
+        sns,
+        result,
+        group=account["group"],
+        image_uri=account["image_uri"],
+        topic_arn=account["topic_arn"],
+        dataset_uri=response["input"],
+    )
+
+
+# (checkpoint, name, wrong answer, the rule its graded line names, a piece of the hidden input)
+HIDDEN_ONLY: list[tuple[str, str, Callable[..., Any], str, str]] = [
+    (
+        "06.1",
+        "canary_problems",
+        _no_bool_exclusion,
+        "a boolean churnProbability is a problem (a bool is no probability)",
+        "True",
+    ),
+    (
+        "06.1",
+        "canary_problems",
+        lambda b, n: [p for p in canary_problems(b, n) if p != "churn disagrees"],
+        "a churn flag that is not a boolean is a problem",
+        "churn 1",
+    ),
+    (
+        "06.1",
+        "canary_problems",
+        lambda b, n: [p for p in canary_problems(b, n) if "keys" not in p],
+        "a prediction without its churn flag is a problem",
+        "0.7",
+    ),
+    (
+        "06.2",
+        "wait_for_latest_status",
+        _first_listed_status,
+        "the status returned is the newest version's (the highest version number)",
+        "check-group-b",
+    ),
+    (
+        "06.3",
+        "run_flow",
+        _ignores_rejection,
+        "a file the handler rejects makes run_flow return None and start no training job",
+        "support_calls",
+    ),
+    (
+        "06.4",
+        "assert_blocked",
+        _any_message,
+        "a message in the queue that is no quality-gate alert does not count as one",
+        "model-approved",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("checkpoint_id", "name", "function", "rule", "hidden_input"),
+    HIDDEN_ONLY,
+    ids=[f"{c}-{i}" for i, (c, *_) in enumerate(HIDDEN_ONLY)],
+)
+def test_a_wrong_answer_only_a_hidden_case_catches_fails_graded_with_its_rule(
+    checkpoint_id: str, name: str, function: Callable[..., Any], rule: str, hidden_input: str
+) -> None:
+    points = GOOD[checkpoint_id][2]
+    with public_checks("06"):
+        public = evaluate(checkpoint_id, {name: function})
+
+    passed, line = evaluate(checkpoint_id, {name: function})
+
+    assert public == (True, f"Checkpoint {checkpoint_id} passed ({points}/{points} points)")
+    assert not passed
+    assert line.startswith(
+        f"Checkpoint {checkpoint_id} failed (0/{points} points): a hidden case failed: {rule}. "
+    )
+    assert hidden_input not in line
+
+
+# --- the learner's copy ------------------------------------------------------------------
+
+
+def test_the_learner_release_has_no_hidden_case_and_compiles() -> None:
+    path = check_module_path("06")
+    public = strip_hidden(path.read_text(encoding="utf-8"), str(path))
+
+    assert "hidden_case(" not in public
+    assert "_BROKEN" not in public  # the hidden cases' data goes with them
+    assert "import copy" not in public  # and so do the imports only they use
+    compile(public, str(path), "exec")
+
+
+def solution_lines(notebook: Path) -> set[str]:
+    """The lines of 30+ characters (stripped) between the solution markers of ``notebook``."""
+    found = set()
+    for cell in filter(is_solution, read(notebook).cells):
+        lines = cell.source.splitlines()
+        for begin, end, _ in solution_regions(cell.source):
+            found.update(line.strip() for line in lines[begin + 1 : end])
+    return {line for line in found if len(line) >= 30}
+
+
+def test_the_learner_release_has_no_line_of_the_solution() -> None:
+    path = check_module_path("06")
+    public = strip_hidden(path.read_text(encoding="utf-8"), str(path))
+    lines = solution_lines(SOLUTION)
+
+    assert len(lines) > 10  # the solution's bodies were found
+    assert [line for line in lines if line in public] == []

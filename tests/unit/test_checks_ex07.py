@@ -1,14 +1,26 @@
-"""The checkpoints of exercise 07 (CodeBuild) pass right answers and explain wrong ones."""
+"""The checkpoints of exercise 07 (CodeBuild) pass right answers and explain wrong ones.
+
+Each checkpoint is also run as the learner's release ships it (``public_checks``):
+the reference passes and the stub fails its public cases, and a wrong answer that
+only a hidden case catches passes them, then fails graded with the rule.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 from mlcicd.buildspec import Buildspec, BuildspecBuilder
+from mlcicd.buildspec.model import ReportGroup
 from mlcicd.course.checkpoint import evaluate
 from mlcicd.course.checks.ex07 import unpinned_installs
+from mlcicd.course.hidden import check_module_path, public_checks, strip_hidden
+from mlcicd.course.notebook import is_solution, read, solution_regions
+
+SOLUTION = Path(__file__).resolve().parents[2] / "solutions" / "07_codebuild.ipynb"
 
 FIXED = """\
 version: 0.2
@@ -170,3 +182,151 @@ def test_unpinned_installs_reads_pip_commands() -> None:
         .build_spec()
     )
     assert unpinned_installs(spec) == ["pandas", "scikit-learn"]
+
+
+# --- the public cases, as the learner's release runs them ------------------------------
+
+RIGHT: dict[str, tuple[str, object, int]] = {
+    "07.1": ("unit_test_buildspec", unit_test_buildspec, 2),
+    "07.2": ("with_unit_report", with_unit_report, 2),
+    "07.3": ("with_failure_alert", with_failure_alert, 2),
+    "07.4": ("FIXED", FIXED, 3),
+}
+
+
+def _stub(*_: Any) -> Any:
+    raise NotImplementedError("replace this line with your code")
+
+
+@pytest.mark.parametrize("checkpoint_id", sorted(RIGHT))
+def test_the_public_cases_pass_the_reference_and_fail_the_stub(checkpoint_id: str) -> None:
+    name, answer, points = RIGHT[checkpoint_id]
+    # 07.4 asks for text: an untouched stub cell never defines FIXED, so it is missing.
+    untouched = {} if name == "FIXED" else {name: _stub}
+
+    with public_checks("07"):
+        right = evaluate(checkpoint_id, {name: answer})
+        passed, line = evaluate(checkpoint_id, untouched)
+
+    assert right == (True, f"Checkpoint {checkpoint_id} passed ({points}/{points} points)")
+    assert not passed
+    expected = "cannot run yet" if name == "FIXED" else "still raises NotImplementedError"
+    assert expected in line
+    assert "a hidden case" not in line
+
+
+# --- wrong answers that only a hidden case catches ---------------------------------------
+
+
+def _rebuilt_with_report(spec: Buildspec) -> Buildspec:
+    # Starts a new buildspec from the build commands, so post_build is lost.
+    return (
+        BuildspecBuilder()
+        .build(*spec.phases["build"].commands)
+        .report("unit", files=["unit.xml"], base_directory="reports", file_format="JUNITXML")
+        .build_spec()
+    )
+
+
+def _report_added_in_place(spec: Buildspec) -> Buildspec:
+    spec.reports["unit"] = ReportGroup(
+        files=("unit.xml",), base_directory="reports", file_format="JUNITXML"
+    )
+    return spec
+
+
+def _alert_with_an_extra_build_step(spec: Buildspec) -> Buildspec:
+    return BuildspecBuilder(with_failure_alert(spec)).build("echo built").build_spec()
+
+
+# (checkpoint, name, wrong answer, the rule its graded line names, a piece of the hidden input)
+HIDDEN_ONLY: list[tuple[str, str, object, str, str]] = [
+    (
+        "07.1",
+        "unit_test_buildspec",
+        lambda path: unit_test_buildspec("tests/unit"),
+        "pytest runs on the test_path it is given, not on a fixed folder",
+        "checks",
+    ),
+    (
+        "07.2",
+        "with_unit_report",
+        _rebuilt_with_report,
+        "the phases are kept as they are: only a report group is added",
+        "done",
+    ),
+    (
+        "07.2",
+        "with_unit_report",
+        _report_added_in_place,
+        "the buildspec it is given is not modified",
+        "done",
+    ),
+    (
+        "07.3",
+        "with_failure_alert",
+        _alert_with_an_extra_build_step,
+        "the build phase is kept as it is: only post_build gains the alert",
+        "exit 1",
+    ),
+    (
+        "07.4",
+        "FIXED",
+        FIXED.replace("pytest tests ", "pytest tests/unit "),
+        "passing tests pass the build, and a JUNITXML report group counts every one of them",
+        "test_b",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("checkpoint_id", "name", "answer", "rule", "hidden_input"),
+    HIDDEN_ONLY,
+    ids=[f"{c}-{i}" for i, (c, *_) in enumerate(HIDDEN_ONLY)],
+)
+def test_a_wrong_answer_only_a_hidden_case_catches_fails_graded_with_its_rule(
+    checkpoint_id: str, name: str, answer: object, rule: str, hidden_input: str
+) -> None:
+    points = RIGHT[checkpoint_id][2]
+    with public_checks("07"):
+        public = evaluate(checkpoint_id, {name: answer})
+
+    passed, line = evaluate(checkpoint_id, {name: answer})
+
+    assert public == (True, f"Checkpoint {checkpoint_id} passed ({points}/{points} points)")
+    assert not passed
+    assert line.startswith(
+        f"Checkpoint {checkpoint_id} failed (0/{points} points): a hidden case failed: {rule}. "
+    )
+    assert hidden_input not in line
+
+
+# --- the learner's copy ------------------------------------------------------------------
+
+
+def test_the_learner_release_has_no_hidden_case_and_compiles() -> None:
+    path = check_module_path("07")
+    public = strip_hidden(path.read_text(encoding="utf-8"), str(path))
+
+    assert "hidden_case(" not in public
+    assert "checks/test_x.py" not in public  # the hidden cases' inputs go with them
+    compile(public, str(path), "exec")
+
+
+def solution_lines(notebook: Path) -> set[str]:
+    """The lines of 30+ characters (stripped) between the solution markers of ``notebook``."""
+    found = set()
+    for cell in filter(is_solution, read(notebook).cells):
+        lines = cell.source.splitlines()
+        for begin, end, _ in solution_regions(cell.source):
+            found.update(line.strip() for line in lines[begin + 1 : end])
+    return {line for line in found if len(line) >= 30}
+
+
+def test_the_learner_release_has_no_line_of_the_solution() -> None:
+    path = check_module_path("07")
+    public = strip_hidden(path.read_text(encoding="utf-8"), str(path))
+    lines = solution_lines(SOLUTION)
+
+    assert len(lines) > 5  # the solution's bodies were found
+    assert [line for line in lines if line in public] == []

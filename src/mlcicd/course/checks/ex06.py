@@ -1,4 +1,12 @@
-"""Checkpoints of exercise 06 (End-to-end tests): hidden cases run against the learner's objects.
+"""Checkpoints of exercise 06 (End-to-end tests): cases run against the learner's objects.
+
+Public cases (in the learner's copy): 06.1 a valid response for 2 records, too
+few predictions and a probability above 1; 06.2 one pending version, a version
+that appears while polling, and an empty group that times out; 06.3 a clean
+file that goes all the way to the registry; 06.4 a kept version with an alert,
+an extra version, and a missing alert. Every other case is hidden (between the
+hidden-case markers): it exists only where the instructor grades, and a failure
+names its rule, not its input.
 
 Every case that touches AWS builds its own account inside
 :func:`mlcicd.testing.offline_aws` (fake credentials, the real-AWS guard and
@@ -32,6 +40,14 @@ from mlcicd.course.checkpoint import case, check, expect
 from mlcicd.course.checks.support import environ
 from mlcicd.testing import offline_aws
 
+# BEGIN HIDDEN CASES
+# isort: split
+# Imports only the hidden cases use; the split keeps isort from merging them into the above.
+import copy
+
+from mlcicd.course.checkpoint import hidden_case
+
+# END HIDDEN CASES
 IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/churn-inference:7"
 
 
@@ -40,43 +56,6 @@ def _response(*probabilities: float, version: str = "a1b2c3d4e5f6") -> dict[str,
         "modelVersion": version,
         "predictions": [{"churnProbability": p, "churn": p >= 0.5} for p in probabilities],
     }
-
-
-def _broken_responses() -> Iterator[tuple[str, object, int]]:
-    # (description, body, number of records sent)
-    yield "a body that is a list, not an object", [_response(0.2)], 1
-    body = _response(0.2, 0.7)
-    del body["modelVersion"]
-    yield "no modelVersion key", body, 2
-    yield "an empty modelVersion", _response(0.2, 0.7, version=""), 2
-    yield "modelVersion 42 (a number)", {**_response(0.2), "modelVersion": 42}, 1
-    yield "2 records sent, 1 prediction back", _response(0.2), 2
-    yield "predictions is not a list", {"modelVersion": "v1", "predictions": "0.2"}, 1
-    body = _response(0.2, 0.7)
-    body["predictions"][1]["churnProbability"] = 1.2
-    yield "churnProbability 1.2 (above 1)", body, 2
-    body = _response(0.2)
-    body["predictions"][0]["churnProbability"] = -0.1
-    yield "churnProbability -0.1 (below 0)", body, 1
-    body = _response(0.2)
-    body["predictions"][0]["churnProbability"] = "0.2"
-    yield 'churnProbability "0.2" (a string)', body, 1
-    body = _response(0.2)
-    body["predictions"][0].update(churnProbability=True, churn=True)
-    yield "churnProbability true (a boolean) with churn true", body, 1
-    body = _response(0.7)
-    body["predictions"][0]["churn"] = 1
-    yield "churn 1 (a number, not a boolean)", body, 1
-    body = _response(0.7)
-    del body["predictions"][0]["churn"]
-    yield "a prediction without churn", body, 1
-    body = _response(0.2, 0.8)
-    body["predictions"][1]["churn"] = False
-    yield "churn false with churnProbability 0.8", body, 2
-    yield "an extra top-level key 'debug'", {**_response(0.2), "debug": True}, 1
-    body = _response(0.2)
-    body["predictions"][0]["score"] = 0.2
-    yield "an extra key 'score' in a prediction", body, 1
 
 
 @check(
@@ -93,28 +72,97 @@ def _broken_responses() -> Iterator[tuple[str, object, int]]:
 )
 def canary_contract(canary_problems: Callable[..., Any]) -> None:
     """``canary_problems(body, n_records)`` is empty exactly for a body that keeps the contract."""
+    with case("a valid response for 2 records"):
+        _expect_problems(canary_problems, _response(0.2, 0.8), 2, valid=True)
     for description, body, records in (
-        ("a valid response for 2 records", _response(0.2, 0.8), 2),
-        ("a valid response with probabilities exactly 0, 0.5 and 1", _response(0.0, 0.5, 1.0), 3),
-        ("a valid response with an integer probability 0", _response(0), 1),
+        ("2 records sent, 1 prediction back", _response(0.2), 2),
+        ("churnProbability 1.2 (above 1)", _response(0.2, 1.2), 2),
     ):
         with case(description):
-            got = canary_problems(body, records)
-            expect(
-                isinstance(got, list), f"expected a list of problems, got a {type(got).__name__}"
-            )
-            expect(got == [], f"expected no problems, got {got!r}")
-    for description, body, records in _broken_responses():
-        with case(description):
-            got = canary_problems(body, records)
-            expect(
-                isinstance(got, list), f"expected a list of problems, got a {type(got).__name__}"
-            )
-            expect(got, "expected at least one problem, got []")
-            expect(
-                all(isinstance(problem, str) and problem for problem in got),
-                f"each problem should be a non-empty sentence, got {got!r}",
-            )
+            _expect_problems(canary_problems, body, records, valid=False)
+    # BEGIN HIDDEN CASES
+    for rule, body, records in (
+        (
+            "a valid response whose probabilities sit on the bounds and on the threshold has "
+            "no problem",
+            _response(0.0, 0.5, 1.0),
+            3,
+        ),
+        (
+            "an integer churnProbability is a number: a valid response with one has no problem",
+            _response(0),
+            1,
+        ),
+    ):
+        with hidden_case(rule):
+            _expect_problems(canary_problems, body, records, valid=True)
+    for rule, body, records in _BROKEN:
+        with hidden_case(rule):
+            _expect_problems(canary_problems, copy.deepcopy(body), records, valid=False)
+    # END HIDDEN CASES
+
+
+def _expect_problems(
+    canary_problems: Callable[..., Any], body: object, records: int, *, valid: bool
+) -> None:
+    """Fail unless ``canary_problems`` finds no problem in a ``valid`` body, else some."""
+    got = canary_problems(body, records)
+    expect(isinstance(got, list), f"expected a list of problems, got a {type(got).__name__}")
+    if valid:
+        expect(got == [], f"expected no problems, got {got!r}")
+        return
+    expect(got, "expected at least one problem, got []")
+    expect(
+        all(isinstance(problem, str) and problem for problem in got),
+        f"each problem should be a non-empty sentence, got {got!r}",
+    )
+
+
+# BEGIN HIDDEN CASES
+def _broken_responses() -> Iterator[tuple[str, object, int]]:
+    """Yield (the rule, a body that breaks it, the number of records sent)."""
+    yield "a body that is not a JSON object is a problem", [_response(0.2)], 1
+    body = _response(0.2, 0.7)
+    del body["modelVersion"]
+    yield "a missing modelVersion is a problem", body, 2
+    yield "an empty modelVersion is a problem", _response(0.2, 0.7, version=""), 2
+    yield (
+        "a modelVersion that is not a string is a problem",
+        {**_response(0.2), "modelVersion": 42},
+        1,
+    )
+    yield (
+        "predictions that are not a list are a problem",
+        {"modelVersion": "v1", "predictions": "0.2"},
+        1,
+    )
+    body = _response(0.2)
+    body["predictions"][0]["churnProbability"] = -0.1
+    yield "a churnProbability below 0 is a problem", body, 1
+    body = _response(0.2)
+    body["predictions"][0]["churnProbability"] = "0.2"
+    yield "a churnProbability given as a string is a problem", body, 1
+    body = _response(0.2)
+    body["predictions"][0].update(churnProbability=True, churn=True)
+    yield "a boolean churnProbability is a problem (a bool is no probability)", body, 1
+    body = _response(0.7)
+    body["predictions"][0]["churn"] = 1
+    yield "a churn flag that is not a boolean is a problem", body, 1
+    body = _response(0.7)
+    del body["predictions"][0]["churn"]
+    yield "a prediction without its churn flag is a problem", body, 1
+    body = _response(0.2, 0.8)
+    body["predictions"][1]["churn"] = False
+    yield "a churn flag that disagrees with churnProbability >= 0.5 is a problem", body, 2
+    yield "an extra top-level key is a problem", {**_response(0.2), "debug": True}, 1
+    body = _response(0.2)
+    body["predictions"][0]["score"] = 0.2
+    yield "an extra key in a prediction is a problem", body, 1
+
+
+#: (rule, body, records sent) of each broken response; a case hands the learner a copy.
+_BROKEN = tuple(_broken_responses())
+# END HIDDEN CASES
 
 
 def _package_group(sagemaker: Any, group: str, statuses: list[str]) -> None:
@@ -171,28 +219,42 @@ def wait_for_status(wait_for_latest_status: Callable[..., Any]) -> None:
                 "expected 'PendingManualApproval' once the version appears (keep polling), "
                 f"got {got!r}",
             )
-        with case("a group with versions 1 Approved, 2 Rejected, 3 pending"):
-            _package_group(
-                sagemaker,
-                "check-group-b",
-                ["Approved", "Rejected", "PendingManualApproval"],
-            )
-            got = wait_for_latest_status(sagemaker, "check-group-b", timeout=2.0, interval=0.05)
-            expect(
-                got == "PendingManualApproval",
-                f"expected the status of version 3, 'PendingManualApproval', got {got!r}",
-            )
-        with case("a group whose only version was rejected"):
-            _package_group(sagemaker, "check-group-c", ["Rejected"])
-            got = wait_for_latest_status(sagemaker, "check-group-c", timeout=2.0, interval=0.05)
-            expect(got == "Rejected", f"expected 'Rejected', got {got!r}")
         with case("an existing group with no version, timeout 0.1 s"):
             ensure_model_package_group(sagemaker, "check-group-empty")
             got = wait_for_latest_status(sagemaker, "check-group-empty", timeout=0.1, interval=0.02)
             expect(got is None, f"expected None after the timeout, got {got!r}")
-        with case("a group that does not exist (yet), timeout 0.1 s"):
-            got = wait_for_latest_status(sagemaker, "check-group-none", timeout=0.1, interval=0.02)
-            expect(got is None, f"expected None after the timeout, got {got!r}")
+        # BEGIN HIDDEN CASES
+        # rule, group, statuses of its versions (None: no group), timeout, expected status
+        hidden: list[tuple[str, str, list[str] | None, float, str | None]] = [
+            (
+                "the status returned is the newest version's (the highest version number)",
+                "check-group-b",
+                ["Approved", "Rejected", "PendingManualApproval"],
+                2.0,
+                "PendingManualApproval",
+            ),
+            (
+                "a rejected version's status is returned as it is",
+                "check-group-c",
+                ["Rejected"],
+                2.0,
+                "Rejected",
+            ),
+            (
+                "a group that does not exist yet counts as a group with no version",
+                "check-group-none",
+                None,
+                0.1,
+                None,
+            ),
+        ]
+        for rule, group, statuses, timeout, expected in hidden:
+            with hidden_case(rule):
+                if statuses is not None:
+                    _package_group(sagemaker, group, statuses)
+                got = wait_for_latest_status(sagemaker, group, timeout=timeout, interval=0.02)
+                expect(got == expected, f"expected {expected!r}, got {got!r}")
+        # END HIDDEN CASES
 
 
 def _clients() -> dict[str, Any]:
@@ -252,7 +314,7 @@ def _outcome_registered(outcome: Any) -> Any:
         "handler(s3_put_event(bucket, key, len(body), etag), None); return None unless its "
         "status is 'started'; then run_training_job(sagemaker, s3, job name, workdir) and "
         "release(...) with account['group'], account['image_uri'], account['topic_arn'] and "
-        "dataset_uri=response['input']; return release's outcome."
+        "the response's input as the dataset URI; return release's outcome."
     ),
     defined_in="the cell under 'Exercise 3'",
 )
@@ -287,18 +349,21 @@ def flow(run_flow: Callable[..., Any]) -> None:
                 s3_object_exists(url),
                 f"the registered artifact {url!r} does not exist in S3",
             )
-    with offline_aws(), _account("bad") as account, tempfile.TemporaryDirectory() as workdir:
-        sagemaker = boto3.client("sagemaker")
-        with case("a CSV file missing the support_calls column"):
-            broken = to_csv_bytes(generate(500, seed=6).drop(columns=["support_calls"]))
-            outcome = run_flow(broken, "incoming/broken.csv", account, Path(workdir))
-            expect(
-                outcome is None,
-                f"the handler rejects this file, so run_flow should return None, "
-                f"not a {type(outcome).__name__}",
-            )
-            jobs = sagemaker.list_training_jobs()["TrainingJobSummaries"]
-            expect(not jobs, f"{len(jobs)} training job(s) were started for a rejected file")
+    # BEGIN HIDDEN CASES
+    with (
+        offline_aws(),
+        _account("bad") as account,
+        tempfile.TemporaryDirectory() as workdir,
+        hidden_case(
+            "a file the handler rejects makes run_flow return None and start no training job"
+        ),
+    ):
+        broken = to_csv_bytes(generate(500, seed=6).drop(columns=["support_calls"]))
+        outcome = run_flow(broken, "incoming/broken.csv", account, Path(workdir))
+        expect(outcome is None, f"returned a {type(outcome).__name__}")
+        jobs = boto3.client("sagemaker").list_training_jobs()["TrainingJobSummaries"]
+        expect(not jobs, f"{len(jobs)} training job(s) were started for a rejected file")
+    # END HIDDEN CASES
 
 
 def s3_object_exists(uri: str) -> bool:
@@ -343,47 +408,84 @@ def blocked(assert_blocked: Callable[..., Any]) -> None:
     """``assert_blocked(sagemaker, sqs, group, queue_url, versions_before)`` guards the bad path."""
     with offline_aws():
         aws = _clients()
-        sagemaker, sqs = aws["sagemaker"], aws["sqs"]
-        cases: list[tuple[str, list[str], bool, int, bool]] = [
-            # description, statuses in the group, alert sent, versions_before, should raise
-            ("1 approved version kept, and an alert in the queue", ["Approved"], True, 1, False),
-            ("no version at all, and an alert in the queue", [], True, 0, False),
+        cases: list[tuple[str, str, list[str], bool, int, bool]] = [
+            # description, account, statuses in the group, alert sent, versions_before, raise?
+            (
+                "1 approved version kept, and an alert in the queue",
+                "kept",
+                ["Approved"],
+                True,
+                1,
+                False,
+            ),
             (
                 "a second version was registered despite the alert",
-                ["Approved", "Pending"],
+                "added",
+                ["Approved", "PendingManualApproval"],
                 True,
                 1,
                 True,
             ),
-            ("nothing registered, but no alert in the queue", ["Approved"], False, 1, True),
+            (
+                "nothing registered, but no alert in the queue",
+                "silent",
+                ["Approved"],
+                False,
+                1,
+                True,
+            ),
         ]
-        for number, (description, statuses, alerted, before, should_raise) in enumerate(cases):
-            with _account(f"b{number}", aws) as account, case(description):
-                _package_group(
-                    sagemaker,
-                    account["group"],
-                    [s if s != "Pending" else "PendingManualApproval" for s in statuses],
-                )
-                if alerted:
-                    _alert(aws["sns"], account["topic_arn"])
-                raised, message = _raises_assertion(
-                    assert_blocked, sagemaker, sqs, account["group"], account["queue_url"], before
-                )
-                if should_raise:
-                    expect(raised, "expected an AssertionError, but assert_blocked returned")
-                else:
-                    expect(not raised, f"expected no AssertionError, got one: {message}")
+        for description, suffix, statuses, alerted, before, should_raise in cases:
+            with _account(suffix, aws) as account, case(description):
+                _world(aws, account, statuses, alert=alerted)
+                _expect_verdict(assert_blocked, aws, account, before, should_raise)
+        # BEGIN HIDDEN CASES
+        with (
+            _account("none", aws) as account,
+            hidden_case("a group with no version at all and an alert in the queue passes"),
+        ):
+            _world(aws, account, [], alert=True)
+            _expect_verdict(assert_blocked, aws, account, 0, should_raise=False)
         with (
             _account("other", aws) as account,
-            case("a message in the queue that is no gate alert"),
+            hidden_case(
+                "a message in the queue that is no quality-gate alert does not count as one"
+            ),
         ):
-            _package_group(sagemaker, account["group"], ["Approved"])
+            _world(aws, account, ["Approved"], alert=False)
             aws["sns"].publish(
                 TopicArn=account["topic_arn"], Message=json.dumps({"event": "model-approved"})
             )
-            raised, _ = _raises_assertion(
-                assert_blocked, sagemaker, sqs, account["group"], account["queue_url"], 1
-            )
-            expect(
-                raised, "expected an AssertionError: a 'model-approved' message is no gate alert"
-            )
+            _expect_verdict(assert_blocked, aws, account, 1, should_raise=True)
+        # END HIDDEN CASES
+
+
+def _world(
+    aws: Mapping[str, Any], account: Mapping[str, str], statuses: list[str], *, alert: bool
+) -> None:
+    """Register versions with ``statuses`` in the account's group, and send an alert or not."""
+    _package_group(aws["sagemaker"], account["group"], statuses)
+    if alert:
+        _alert(aws["sns"], account["topic_arn"])
+
+
+def _expect_verdict(
+    assert_blocked: Callable[..., Any],
+    aws: Mapping[str, Any],
+    account: Mapping[str, str],
+    versions_before: int,
+    should_raise: bool,
+) -> None:
+    """Fail unless ``assert_blocked`` raises AssertionError exactly when ``should_raise``."""
+    raised, message = _raises_assertion(
+        assert_blocked,
+        aws["sagemaker"],
+        aws["sqs"],
+        account["group"],
+        account["queue_url"],
+        versions_before,
+    )
+    if should_raise:
+        expect(raised, "expected an AssertionError, but assert_blocked returned")
+    else:
+        expect(not raised, f"expected no AssertionError, got one: {message}")

@@ -1,4 +1,10 @@
-"""Checkpoints of exercise 07 (CodeBuild): hidden cases run against the learner's objects.
+"""Checkpoints of exercise 07 (CodeBuild): cases run against the learner's objects.
+
+Public cases (in the learner's copy): 07.1 the buildspec for tests/unit, on a
+passing and on a failing test; 07.2 the report group, read and run; 07.3 the
+alert on a failed and on a green build; 07.4 FIXED, linted and run on a failing
+test. Every other case is hidden (between the hidden-case markers): it exists
+only where the instructor grades, and a failure names its rule, not its input.
 
 Every case runs the learner's buildspec locally with
 :func:`~mlcicd.buildspec.run.run_buildspec` on a tiny project written to a
@@ -34,6 +40,12 @@ from mlcicd.buildspec import (
 from mlcicd.course.checkpoint import case, check, expect
 from mlcicd.exceptions import BuildspecError
 
+# BEGIN HIDDEN CASES
+# isort: split
+# Imports only the hidden cases use; the split keeps isort from merging them into the above.
+from mlcicd.course.checkpoint import hidden_case
+
+# END HIDDEN CASES
 #: The topic the alert cases put in ``SNS_TOPIC_ARN``.
 TOPIC_ARN = "arn:aws:sns:us-east-1:123456789012:build-alerts"
 
@@ -157,9 +169,9 @@ def _junit_reports(run: Run, path: str) -> list[Any]:
     points=2,
     needs=("unit_test_buildspec",),
     hint=(
-        "Return BuildspecBuilder().build(f'python -m pytest {test_path} "
-        "--junitxml=reports/unit.xml').build_spec(): pytest in the build phase, its exit "
-        "code untouched."
+        "Build it with BuildspecBuilder and end with .build_spec(): one build-phase command "
+        "that runs pytest on test_path and writes JUnit XML to reports/unit.xml "
+        "(--junitxml), with nothing that hides pytest's exit code."
     ),
     defined_in="the cell under 'Exercise 1'",
 )
@@ -189,14 +201,12 @@ def build_runs_pytest_with_junit(unit_test_buildspec: Callable[[str], Any]) -> N
             f"BUILD is {run.ran('BUILD')} and buildStatus {run.result.status}: a failing test "
             "must fail the build phase (is pytest's exit code swallowed, or not in build?)",
         )
-    with case("unit_test_buildspec('checks') on a project whose only test is checks/test_x.py"):
+    # BEGIN HIDDEN CASES
+    with hidden_case("pytest runs on the test_path it is given, not on a fixed folder"):
         spec = _spec_of(unit_test_buildspec("checks"), "unit_test_buildspec('checks')")
         run = run_case(spec, {"checks/test_x.py": _FAILING, "tests/unit/test_ok.py": _PASSING})
-        expect(
-            run.result.status == "FAILED",
-            "the failing test in checks/ did not fail the build: run pytest on test_path, "
-            "not on a fixed folder",
-        )
+        expect(run.result.status == "FAILED", "the failing test in checks/ passed the build")
+    # END HIDDEN CASES
 
 
 # ---- 07.2 ------------------------------------------------------------------
@@ -216,23 +226,20 @@ def _base_spec() -> Buildspec:
     points=2,
     needs=("with_unit_report",),
     hint=(
-        "BuildspecBuilder(spec).report('unit', files=['unit.xml'], base_directory='reports', "
-        "file_format='JUNITXML').build_spec(): base_directory + files must be the path pytest "
-        "wrote."
+        "Add one report group with BuildspecBuilder(spec).report(...): its base_directory "
+        "and files together must name the file pytest wrote (reports/unit.xml), and its "
+        "file format is JUNITXML. Leave the phases as they are."
     ),
     defined_in="the cell under 'Exercise 2'",
 )
 def report_group_reads_junit(with_unit_report: Callable[[Buildspec], Any]) -> None:
     """A report group reads reports/unit.xml as JUnit XML, and the phases are kept."""
     base = _base_spec()
+    # BEGIN HIDDEN CASES
     before = to_dict(base)
+    # END HIDDEN CASES
     with case("a buildspec running pytest into reports/unit.xml"):
         spec = _spec_of(with_unit_report(base), "with_unit_report(spec)")
-        expect(to_dict(base) == before, "with_unit_report changed the buildspec it was given")
-        expect(
-            to_dict(spec)["phases"] == before["phases"],
-            "the phases differ from the given buildspec's: only add a report group",
-        )
         expect(bool(spec.reports), "the buildspec has no reports: section")
         formats = {
             name: group.get("file-format", "JUNITXML")
@@ -252,6 +259,12 @@ def report_group_reads_junit(with_unit_report: Callable[[Buildspec], Any]) -> No
             "base_directory='reports' and files=['unit.xml']",
         )
         expect(found[0].total == 2, f"the report shows {found[0].total} tests, expected 2")
+    # BEGIN HIDDEN CASES
+    with hidden_case("the buildspec it is given is not modified"):
+        expect(to_dict(base) == before, "changed")
+    with hidden_case("the phases are kept as they are: only a report group is added"):
+        expect(to_dict(spec)["phases"] == before["phases"], "the phases differ")
+    # END HIDDEN CASES
 
 
 # ---- 07.3 ------------------------------------------------------------------
@@ -266,9 +279,10 @@ def _alert_base(build: str) -> Buildspec:
     points=2,
     needs=("with_failure_alert",),
     hint=(
-        'Use one command: if [ "$CODEBUILD_BUILD_SUCCEEDING" = "0" ]; then aws sns publish '
-        '--topic-arn "$SNS_TOPIC_ARN" --message "..."; fi. A bare `[ ... ] && aws ...` exits 1 '
-        "on a green build and fails post_build."
+        "Add one post_build command that runs aws sns publish with --topic-arn "
+        '"$SNS_TOPIC_ARN" only when CODEBUILD_BUILD_SUCCEEDING is 0, and exits 0 otherwise: '
+        "write it as if ...; then ...; fi, because a bare `[ ... ] && aws ...` exits 1 on a "
+        "green build and fails post_build."
     ),
     defined_in="the cell under 'Exercise 3'",
 )
@@ -276,13 +290,10 @@ def alert_only_on_failure(with_failure_alert: Callable[[Buildspec], Any]) -> Non
     """post_build publishes to SNS when the build failed, and does nothing on a green build."""
     with case("a build whose build phase fails (exit 1)"):
         base = _alert_base("exit 1")
+        # BEGIN HIDDEN CASES
         before = to_dict(base)
+        # END HIDDEN CASES
         spec = _spec_of(with_failure_alert(base), "with_failure_alert(spec)")
-        expect(to_dict(base) == before, "with_failure_alert changed the buildspec it was given")
-        expect(
-            _commands(spec, "build") == ("exit 1",),
-            f"the build phase changed: {list(_commands(spec, 'build'))}; only add to post_build",
-        )
         expect(bool(_commands(spec, "post_build")), "the buildspec has no post_build commands")
         run = run_case(spec, {})
         expect(run.result.status == "FAILED", f"buildStatus is {run.result.status}, not FAILED")
@@ -304,13 +315,16 @@ def alert_only_on_failure(with_failure_alert: Callable[[Buildspec], Any]) -> Non
             f"a green build ended {run.result.status} (POST_BUILD {run.ran('POST_BUILD')}): the "
             "alert command must exit 0 when there is nothing to send",
         )
-    with case("a build whose pre_build fails"):
+    # BEGIN HIDDEN CASES
+    with hidden_case("the buildspec it is given is not modified"):
+        expect(to_dict(base) == before, "changed")
+    with hidden_case("the build phase is kept as it is: only post_build gains the alert"):
+        expect(_commands(spec, "build") == ("exit 1",), "the build phase changed")
+    with hidden_case("a build that fails before its build phase ends without running post_build"):
         base = BuildspecBuilder().pre_build("exit 1").build("true").build_spec()
         run = run_case(with_failure_alert(base), {})
-        expect(
-            run.result.status == "FAILED" and run.ran("POST_BUILD") is None,
-            "a pre_build failure must end the build before post_build",
-        )
+        expect(run.result.status == "FAILED" and run.ran("POST_BUILD") is None, "it ran")
+    # END HIDDEN CASES
 
 
 # ---- 07.4 ------------------------------------------------------------------
@@ -389,16 +403,15 @@ def broken_buildspec_fixed(FIXED: Any) -> None:
             f"buildStatus is {run.result.status} (BUILD {run.ran('BUILD')}): a failing test must "
             "fail the build phase (look for `|| true`)",
         )
-    with case("tests/ holds two passing tests"):
+    # BEGIN HIDDEN CASES
+    with hidden_case(
+        "passing tests pass the build, and a JUNITXML report group counts every one of them"
+    ):
         run = run_case(
             _without_install(spec),
             {"tests/test_a.py": _PASSING, "tests/unit/test_b.py": _PASSING},
         )
         expect(run.result.status == "SUCCEEDED", f"buildStatus is {run.result.status}")
         totals = [r.total for r in run.result.reports if r.file_format == "JUNITXML"]
-        expect(
-            2 in totals,
-            f"no JUNITXML report group read the 2 tests (groups and their files: "
-            f"{ {r.name: list(r.files) for r in run.result.reports} }); match "
-            "base-directory/files to the --junitxml path",
-        )
+        expect(2 in totals, f"the report groups read {totals} tests")
+    # END HIDDEN CASES
