@@ -1,7 +1,10 @@
 """The checkpoints of exercise 09 (infrastructure as code) pass right answers, explain wrong ones.
 
 The course's stack is synthesized once for the module (the check module caches
-it); every other template is a small copy read with ``Template.from_json``.
+it); every other template is a small copy read with ``Template.from_json``. Each
+checkpoint is also run as the learner's release ships it (``public_checks``): the
+reference passes and the stub fails its public cases, and a wrong answer that only
+a hidden case catches passes them, then fails graded with the rule.
 """
 
 from __future__ import annotations
@@ -9,17 +12,22 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from mlcicd.course.checkpoint import evaluate
+from mlcicd.course.checkpoint import evaluate, get_check
 from mlcicd.course.checks import ex09
+from mlcicd.course.hidden import check_module_path, public_checks, strip_hidden
+from mlcicd.course.notebook import is_solution, read, solution_regions
 from mlcicd.iac import cdk_problem
+from mlcicd.iac import environment as iac_environment
 
 pytestmark = pytest.mark.skipif(cdk_problem() is not None, reason=cdk_problem() or "")
 
 PUBLIC_ACCESS = {flag: True for flag in ex09.PUBLIC_ACCESS_FLAGS}
+SOLUTIONS = Path(__file__).resolve().parents[2] / "solutions"
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -176,14 +184,23 @@ def lint_errors(template: dict, *, errors_only: bool = True, ordered: bool = Tru
 # ---- the tests -----------------------------------------------------------------------------
 
 
+# ---- the tests -----------------------------------------------------------------------------
+
+GOOD: dict[str, tuple[str, Callable[..., Any]]] = {
+    "09.1": ("assert_bucket_is_safe", assert_bucket_is_safe),
+    "09.2": ("assert_runs_layer", assert_runs_layer),
+    "09.3": ("pipeline_role_id", pipeline_role_id),
+    "09.4": ("allowed_actions", allowed_actions),
+    "09.5": ("lint_errors", lint_errors),
+}
+
+
+def _stub(*args: object) -> None:
+    raise NotImplementedError("replace this line with your code")
+
+
 def test_right_answers_pass() -> None:
-    namespace = {
-        "assert_bucket_is_safe": assert_bucket_is_safe,
-        "assert_runs_layer": assert_runs_layer,
-        "pipeline_role_id": pipeline_role_id,
-        "allowed_actions": allowed_actions,
-        "lint_errors": lint_errors,
-    }
+    namespace = {name: function for name, function in GOOD.values()}
     for number in range(1, 6):
         assert evaluate(f"09.{number}", namespace) == (
             True,
@@ -192,22 +209,13 @@ def test_right_answers_pass() -> None:
 
 
 def test_the_reference_answers_agree_with_the_toolkit(course: dict[str, Any]) -> None:
-    from mlcicd.iac import statements
-
     for role in ("IntegrationTestsRole105D588F", ex09.pipeline_role(course)):
-        by_toolkit = {
-            action for s in statements(course, role) if s.effect == "Allow" for action in s.actions
-        }
-        assert ex09.reference_actions(course, role) == by_toolkit
+        assert ex09.reference_actions(course, role) == ex09.toolkit_actions(course, role)
+    assert "iam:PassRole" in ex09.toolkit_actions(course, ex09.pipeline_role(course))
 
 
 def test_a_stub_fails_every_checkpoint() -> None:
-    def stub(*args: object) -> None:
-        raise NotImplementedError("replace this line with your code")
-
-    names = ("assert_bucket_is_safe", "assert_runs_layer", "pipeline_role_id")
-    names += ("allowed_actions", "lint_errors")
-    namespace = dict.fromkeys(names, stub)
+    namespace = {name: _stub for name, _ in GOOD.values()}
     for number in range(1, 6):
         ok, line = evaluate(f"09.{number}", namespace)
         assert not ok and "still raises NotImplementedError" in line
@@ -219,22 +227,33 @@ def test_a_missing_name_cannot_run_yet() -> None:
     assert "cannot run yet" in line and "'Exercise 3'" in line
 
 
+@pytest.mark.parametrize("checkpoint_id", sorted(GOOD))
+def test_every_check_requires_node_and_the_cdk(checkpoint_id: str) -> None:
+    assert get_check(checkpoint_id).requires == ("node", "aws_cdk")
+
+
+def test_without_node_a_check_is_not_gradable_whatever_the_answer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(iac_environment, "cdk_problem", lambda: "Node.js is not installed")
+
+    ok, line = evaluate("09.1", {"assert_bucket_is_safe": assert_bucket_is_safe})
+
+    assert not ok
+    assert line.startswith("Checkpoint 09.1 cannot be graded here (0/2 points): Node.js is not")
+
+
 @pytest.mark.parametrize(
     ("answer", "expected"),
     [
-        (
-            lambda t: assert_bucket_is_safe(t, encrypted=False),
-            "a bucket with encryption removed: your function returned None instead of raising",
-        ),
-        (
-            lambda t: assert_bucket_is_safe(t, flags=tuple(PUBLIC_ACCESS)[:3]),
-            "RestrictPublicBuckets set to false",
-        ),
         (bucket_without_cdk_assertion, "raised jsii's RuntimeError, not AssertionError"),
-        (bucket_aes256_only, "aws:kms instead of AES256: your function raised AssertionError"),
         (lambda t: assert_bucket_is_safe(t) or True, "returned True; return nothing"),
+        (
+            lambda t: None,
+            "a bucket with versioning removed: your function returned None instead of raising",
+        ),
     ],
-    ids=["no-encryption", "three-flags", "no-cdk-assertion", "aes256-only", "returns-true"],
+    ids=["no-cdk-assertion", "returns-true", "accepts-all"],
 )
 def test_wrong_buckets_fail_09_1(answer: Callable[[Any], object], expected: str) -> None:
     ok, line = evaluate("09.1", {"assert_bucket_is_safe": answer})
@@ -246,17 +265,12 @@ def test_wrong_buckets_fail_09_1(answer: Callable[[Any], object], expected: str)
     ("answer", "expected"),
     [
         (
-            lambda t, p, la: assert_runs_layer(t, p, la, check_format=False),
-            "CUCUMBERJSON",
-        ),
-        (
             lambda t, p, la: assert_runs_layer(t, p, la, check_name=False),
             "asking for the wrong layer",
         ),
-        (runs_layer_anywhere, "in the install phase, not the build phase"),
         (lambda t, p, la: None, "returned None instead of raising AssertionError"),
     ],
-    ids=["any-format", "any-project", "anywhere", "accepts-all"],
+    ids=["any-project", "accepts-all"],
 )
 def test_wrong_layers_fail_09_2(answer: Callable[..., object], expected: str) -> None:
     ok, line = evaluate("09.2", {"assert_runs_layer": answer})
@@ -264,47 +278,17 @@ def test_wrong_layers_fail_09_2(answer: Callable[..., object], expected: str) ->
     assert expected in line
 
 
-@pytest.mark.parametrize(
-    ("answer", "expected"),
-    [
-        (
-            lambda t: "PipelineRoleDCFDBB91",
-            "pipeline role is renamed: returned 'PipelineRoleDCFDBB91', expected "
-            "'ReleaseRole5C2F7A1B'",
-        ),
-        (role_assumed_by_codepipeline, "uses the deploy role: returned 'PipelineRoleDCFDBB91'"),
-        (lambda t: {"Fn::GetAtt": [pipeline_role_id(t), "Arn"]}, "not the id as a str"),
-    ],
-    ids=["hard-coded", "by-principal", "whole-getatt"],
-)
-def test_wrong_roles_fail_09_3(answer: Callable[[Any], object], expected: str) -> None:
+def test_a_whole_getatt_fails_09_3() -> None:
+    answer = lambda t: {"Fn::GetAtt": [pipeline_role_id(t), "Arn"]}  # noqa: E731
     ok, line = evaluate("09.3", {"pipeline_role_id": answer})
     assert not ok
-    assert expected in line
+    assert "the course's template: returned dict, not the id as a str" in line
 
 
-@pytest.mark.parametrize(
-    ("answer", "expected"),
-    [
-        (
-            lambda t, r: allowed_actions(t, r, deny=True),
-            "TrainRole of a small template (shared policy, Deny, str Action), role 'TrainRole': "
-            "2 action(s) too many ['s3:DeleteObject', 's3:PutObject']",
-        ),
-        (actions_lists_only, "action(s) too many"),
-        (
-            lambda t, r: allowed_actions(t, r, first_role_only=True),
-            "ServeRole of a small template (only the shared policy), role 'ServeRole': "
-            "0 action(s) too many [] and 1 missing ['s3:GetObject']",
-        ),
-        (lambda t, r: sorted(allowed_actions(t, r)), "returned list, not a set"),
-    ],
-    ids=["counts-deny", "str-as-list", "first-role-only", "returns-list"],
-)
-def test_wrong_actions_fail_09_4(answer: Callable[[dict, str], object], expected: str) -> None:
-    ok, line = evaluate("09.4", {"allowed_actions": answer})
+def test_a_list_fails_09_4() -> None:
+    ok, line = evaluate("09.4", {"allowed_actions": lambda t, r: sorted(allowed_actions(t, r))})
     assert not ok
-    assert expected in line
+    assert "returned list, not a set" in line
 
 
 @pytest.mark.parametrize(
@@ -314,16 +298,153 @@ def test_wrong_actions_fail_09_4(answer: Callable[[dict, str], object], expected
             lambda t: lint_errors(t, errors_only=False),
             "only a warning (W2001): returned ['W2001'], expected []",
         ),
-        (
-            lambda t: lint_errors(t, ordered=False),
-            "returned ['E3030', 'E3002'], expected ['E3002', 'E3030']",
-        ),
         (lambda t: ["E3030"], "returned ['E3030'], expected []"),
         (lambda t: tuple(lint_errors(t)), "returned tuple, not a list"),
     ],
-    ids=["with-warnings", "unsorted", "constant", "tuple"],
+    ids=["with-warnings", "constant", "tuple"],
 )
 def test_wrong_lint_answers_fail_09_5(answer: Callable[[dict], object], expected: str) -> None:
     ok, line = evaluate("09.5", {"lint_errors": answer})
     assert not ok
     assert expected in line
+
+
+# ---- the learner's release: public cases only ---------------------------------------------
+
+
+@pytest.mark.parametrize("checkpoint_id", sorted(GOOD))
+def test_the_public_cases_pass_the_reference_and_fail_the_stub(checkpoint_id: str) -> None:
+    name, function = GOOD[checkpoint_id]
+
+    with public_checks("09"):
+        right = evaluate(checkpoint_id, {name: function})
+        passed, line = evaluate(checkpoint_id, {name: _stub})
+
+    assert right == (True, f"Checkpoint {checkpoint_id} passed (2/2 points)")
+    assert not passed
+    assert line.startswith(f"Checkpoint {checkpoint_id} failed (0/2 points): ")
+    assert "still raises NotImplementedError" in line
+    assert "a hidden case" not in line
+
+
+# (checkpoint, wrong answer, the rule its graded line names, a piece of the hidden input)
+HIDDEN_ONLY: list[tuple[str, Callable[..., Any], str, str]] = [
+    (
+        "09.1",
+        lambda t: assert_bucket_is_safe(t, encrypted=False),
+        "a bucket without encryption raises AssertionError",
+        "encryption removed",
+    ),
+    (
+        "09.1",
+        lambda t: assert_bucket_is_safe(t, flags=tuple(PUBLIC_ACCESS)[:3]),
+        "a bucket raises AssertionError unless all four public-access flags are True",
+        "RestrictPublicBuckets",
+    ),
+    (
+        "09.1",
+        bucket_aes256_only,
+        "a bucket encrypted with any algorithm counts as encrypted",
+        "aws:kms",
+    ),
+    (
+        "09.2",
+        lambda t, p, la: assert_runs_layer(t, p, la, check_format=False),
+        "a report whose file-format is not JUNITXML raises AssertionError",
+        "CUCUMBERJSON",
+    ),
+    (
+        "09.2",
+        runs_layer_anywhere,
+        "pytest run in another phase than build raises AssertionError",
+        "install",
+    ),
+    (
+        "09.3",
+        lambda t: "PipelineRoleDCFDBB91",
+        "the id is read from the template, not written into the function",
+        "ReleaseRole5C2F7A1B",
+    ),
+    (
+        "09.3",
+        role_assumed_by_codepipeline,
+        "the id is the role the pipeline's RoleArn names, whichever role that is",
+        "DeployRole",
+    ),
+    (
+        "09.4",
+        lambda t, r: allowed_actions(t, r, deny=True),
+        "a Deny statement allows nothing, and an Action given as a str is one action",
+        "s3:DeleteObject",
+    ),
+    (
+        "09.4",
+        actions_lists_only,
+        "the set holds every action the role's policies allow, and nothing else",
+        "iam:PassRole",
+    ),
+    (
+        "09.4",
+        lambda t, r: allowed_actions(t, r, first_role_only=True),
+        "a policy applies to every role in its Roles list",
+        "ServeRole",
+    ),
+    (
+        "09.5",
+        lambda t: lint_errors(t, ordered=False),
+        "every error code is listed, sorted, warnings left out",
+        "E3002",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("checkpoint_id", "answer", "rule", "hidden_input"),
+    HIDDEN_ONLY,
+    ids=[f"{case[0]}-{i}" for i, case in enumerate(HIDDEN_ONLY)],
+)
+def test_a_wrong_answer_only_a_hidden_case_catches_fails_graded_with_its_rule(
+    checkpoint_id: str, answer: Callable[..., Any], rule: str, hidden_input: str
+) -> None:
+    name = GOOD[checkpoint_id][0]
+    with public_checks("09"):
+        public = evaluate(checkpoint_id, {name: answer})
+
+    passed, line = evaluate(checkpoint_id, {name: answer})
+
+    assert public == (True, f"Checkpoint {checkpoint_id} passed (2/2 points)")
+    assert not passed
+    assert line.startswith(
+        f"Checkpoint {checkpoint_id} failed (0/2 points): a hidden case failed: {rule}. "
+    )
+    assert hidden_input not in line
+
+
+def test_the_learner_release_has_no_hidden_case_and_compiles() -> None:
+    path = check_module_path("09")
+    public = strip_hidden(path.read_text(encoding="utf-8"), str(path))
+
+    assert "hidden_case" not in public
+    for helper in ("def reference_actions", "def small_iam_template", "def kms_bucket"):
+        assert helper not in public  # the hidden cases' data and reference go with them
+    compile(public, str(path), "exec")
+
+
+def _solution_lines() -> set[str]:
+    """Lines of 30+ characters (stripped) between the solution markers of every solution."""
+    found = set()
+    for notebook in sorted(SOLUTIONS.glob("*.ipynb")):
+        for cell in filter(is_solution, read(notebook).cells):
+            lines = cell.source.splitlines()
+            for begin, end, _ in solution_regions(cell.source):
+                found.update(line.strip() for line in lines[begin + 1 : end])
+    return {line for line in found if len(line) >= 30}
+
+
+def test_the_learner_release_has_no_line_of_a_solution() -> None:
+    path = check_module_path("09")
+    public = strip_hidden(path.read_text(encoding="utf-8"), str(path))
+    lines = _solution_lines()
+
+    assert "actions.update([action] if isinstance(action, str) else action)" in lines
+    assert [line for line in lines if line in public] == []

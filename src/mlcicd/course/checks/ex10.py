@@ -1,4 +1,4 @@
-"""Checkpoints of exercise 10 (Capstone): hidden cases run against the learner's objects.
+"""Checkpoints of exercise 10 (Capstone): public and hidden cases on the learner's objects.
 
 The learner assembles the churn delivery pipeline from their own pieces:
 unit tests for ``normalize_features`` (``UNIT_TESTS``), a buildspec that runs
@@ -8,8 +8,23 @@ them (``capstone_buildspec``), a pipeline that gates deployment on them
 
 10.1 runs the learner's tests once, in a fresh pytest, against a ``features``
 module whose ``normalize_features`` is switched by an autouse fixture between
-the correct implementation and three broken ones, so one process shows both
-"passes on the right code" and "fails on each broken one".
+the right implementation (churn's own, as in the learner's notebook) and broken
+ones, so one process shows both "passes on the right code" and "fails on each
+broken one".
+
+Public cases (they run in the learner's notebook, and the learner's copy of the
+course holds only them):
+
+* 10.1: the tests pass on the right ``normalize_features`` and catch one that
+  divides by the maximum only.
+* 10.2: the buildspec lints clean and fails the build, in its BUILD phase, on a
+  project with a failing test.
+* 10.3: ``capstone_pipeline()`` is a Pipeline that validates without errors.
+* 10.4: a green test run deploys everything; a run with a failed test deploys nothing.
+* 10.5: the stage of a green execution (None) and of one whose unit tests failed.
+
+The other cases are hidden: they exist only where the instructor grades, and a
+failing one names the rule it checks, not its input.
 """
 
 from __future__ import annotations
@@ -27,80 +42,91 @@ from mlcicd.course.checks.support import environ
 from mlcicd.course.pytest_run import PytestRun, TestOutcome, run_pytest
 from mlcicd.pipeline import Execution, Pipeline, ml_pipeline, simulate, validate
 
-#: The broken implementations 10.1 runs the tests against: id to (description, advice).
+# BEGIN HIDDEN CASES
+# isort: split
+from mlcicd.course.checkpoint import hidden_case
+
+# END HIDDEN CASES
+
+#: The broken implementations the public case of 10.1 runs the tests against: id to
+#: (description, advice).
 BROKEN: dict[str, tuple[str, str]] = {
     "impl_forgets_minimum": (
         "a normalize_features that divides by the maximum only (x / max)",
         "add a test on a column whose minimum is not 0 that expects the scaled minimum to be 0.0",
     ),
-    "impl_constant_nan": (
-        "a normalize_features that turns a constant column into NaN (0 / 0)",
-        "add a test on a constant column that expects all 0.0",
-    ),
-    "impl_mutates_input": (
-        "a normalize_features that scales the caller's frame in place",
-        "add a test that keeps a copy of the input and checks it is unchanged afterwards",
-    ),
 }
 
-_FEATURES = '''\
-"""normalize_features, switched between the right and broken versions by conftest.py."""
-IMPLEMENTATION = "impl_correct"
-# churn.schema.numeric_features(), written out: importing churn costs seconds per run.
-NUMERIC = ("tenure_months", "monthly_charges", "total_charges", "support_calls")
-
-
-def _names(frame, columns):
-    if columns is not None:
-        return list(columns)
-    return [name for name in NUMERIC if name in frame.columns]
-
-
-def _correct(frame, columns=None):
-    # What churn.preprocess.normalize_features does (without its input checks).
-    out = frame.copy()
-    for name in _names(frame, columns):
-        values = frame[name].astype(float)
-        low, high = values.min(), values.max()
-        out[name] = (values - low) / (high - low) if high > low else values * 0.0
-    return out
-
-
-def _forgets_minimum(frame, columns=None):
+#: The code of each version of ``normalize_features`` in the features module, by id. The
+#: right one is churn's own: what ``FEATURES`` in the learner's notebook imports.
+_VARIANT_CODE: dict[str, str] = {
+    "impl_correct": "from churn.preprocess import normalize_features as impl_correct\n",
+    "impl_forgets_minimum": """
+def impl_forgets_minimum(frame, columns=None):
     out = frame.copy()
     for name in _names(frame, columns):
         values = frame[name].astype(float)
         out[name] = values / values.max()
     return out
+""",
+}
 
-
-def _constant_nan(frame, columns=None):
+# BEGIN HIDDEN CASES
+_VARIANT_CODE.update(
+    {
+        "impl_constant_nan": """
+def impl_constant_nan(frame, columns=None):
     out = frame.copy()
     for name in _names(frame, columns):
         values = frame[name].astype(float)
         out[name] = (values - values.min()) / (values.max() - values.min())
     return out
-
-
-def _mutates_input(frame, columns=None):
-    scaled = _correct(frame, columns)
+""",
+        "impl_mutates_input": """
+def impl_mutates_input(frame, columns=None):
+    scaled = impl_correct(frame, columns)
     for name in _names(frame, columns):
         frame[name] = scaled[name]
     return frame
+""",
+    }
+)
 
-
-VARIANTS = {
-    "impl_correct": _correct,
-    "impl_forgets_minimum": _forgets_minimum,
-    "impl_constant_nan": _constant_nan,
-    "impl_mutates_input": _mutates_input,
+#: The broken implementations of the hidden cases: id to the rule a test must pin down.
+HIDDEN_BROKEN: dict[str, str] = {
+    "impl_constant_nan": "your tests check that a constant column becomes all 0.0",
+    "impl_mutates_input": "your tests check that the frame passed in is left unchanged",
 }
+# END HIDDEN CASES
+
+_FEATURES_HEAD = '''\
+"""normalize_features, switched between the right and broken versions by conftest.py."""
+from churn.schema import numeric_features
+
+IMPLEMENTATION = "impl_correct"
+
+
+def _names(frame, columns):
+    if columns is not None:
+        return list(columns)
+    return [name for name in numeric_features() if name in frame.columns]
+'''
+
+_FEATURES_TAIL = '''
+
+VARIANTS = {name: value for name, value in list(globals().items()) if name.startswith("impl_")}
 
 
 def normalize_features(frame, columns=None):
     """Scale numeric columns into [0, 1] (or not, depending on IMPLEMENTATION)."""
     return VARIANTS[IMPLEMENTATION](frame, columns)
 '''
+
+
+def features_source() -> str:
+    """The ``features`` module 10.1's tests import: every version, and the switch between them."""
+    return _FEATURES_HEAD + "".join(_VARIANT_CODE.values()) + _FEATURES_TAIL
+
 
 _CONFTEST = """\
 import pytest
@@ -130,6 +156,11 @@ def _first_error(output: str) -> str:
     return "see the output of run_pytest(...) for the details"
 
 
+def _caught(run: PytestRun, variant: str) -> bool:
+    """Whether a test of ``run`` failed (or errored) on the version ``variant``."""
+    return any(_variant(t) == variant and t.outcome in ("failed", "error") for t in run.tests)
+
+
 def _wrong_on_correct(test: TestOutcome | None, run: PytestRun) -> str:
     if test is None:
         return ""
@@ -146,7 +177,7 @@ def _wrong_on_correct(test: TestOutcome | None, run: PytestRun) -> str:
     "10.1",
     points=3,
     needs=("UNIT_TESTS",),
-    hint="Import it with `from features import normalize_features`, then test the range "
+    hint="Import normalize_features from the module `features`, then test the range "
     "(min 0.0, max 1.0 on a column that does not start at 0), a constant column (all 0.0) and "
     "that the input frame is left unchanged.",
     defined_in="the cell under 'Exercise 1'",
@@ -158,7 +189,11 @@ def tests_catch_broken_normalize(UNIT_TESTS: str) -> None:
             isinstance(UNIT_TESTS, str) and "def test" in UNIT_TESTS,
             "it must be a string holding a pytest module with at least one `def test_...`",
         )
-    files = {"features.py": _FEATURES, "conftest.py": _CONFTEST, "test_features.py": UNIT_TESTS}
+    files = {
+        "features.py": features_source(),
+        "conftest.py": _CONFTEST,
+        "test_features.py": UNIT_TESTS,
+    }
     with case("your tests against the correct normalize_features"):
         with environ({"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}):
             run = run_pytest(files, "-p", "no:randomly", show=False, timeout=60)
@@ -171,10 +206,12 @@ def tests_catch_broken_normalize(UNIT_TESTS: str) -> None:
         expect(wrong is None, _wrong_on_correct(wrong, run))
     for variant, (description, advice) in BROKEN.items():
         with case(description):
-            caught = any(
-                _variant(t) == variant and t.outcome in ("failed", "error") for t in run.tests
-            )
-            expect(caught, f"all your tests pass against it; {advice}")
+            expect(_caught(run, variant), f"all your tests pass against it; {advice}")
+    # BEGIN HIDDEN CASES
+    for variant, rule in HIDDEN_BROKEN.items():
+        with hidden_case(rule):
+            expect(_caught(run, variant), "all the tests pass against it")
+    # END HIDDEN CASES
 
 
 #: Files of the project 10.2 builds: one passing and one failing unit test.
@@ -221,8 +258,9 @@ def _run_build(spec: Buildspec) -> tuple[str, int, int, str | None]:
     "10.2",
     points=2,
     needs=("capstone_buildspec",),
-    hint="Build phase: `python -m pytest tests/unit --junitxml=reports/unit.xml` (no `|| true`); "
-    "then .report('unit', files=['unit.xml'], base_directory='reports', file_format='JUNITXML').",
+    hint="Run `python -m pytest tests/unit --junitxml=reports/unit.xml` in the build phase (no "
+    "`|| true`), and add a report group that reads unit.xml from the base directory reports "
+    "as JUNITXML.",
     defined_in="the cell under 'Exercise 2'",
 )
 def buildspec_runs_the_tests(capstone_buildspec: object) -> None:
@@ -247,12 +285,13 @@ def buildspec_runs_the_tests(capstone_buildspec: object) -> None:
             phase == "BUILD",
             f"the build failed in {phase}, not in BUILD; run the tests in the build phase",
         )
-        expect(
-            cases == 2,
-            f"CodeBuild's JUnit reports hold {cases} test cases, not the project's 2; write "
-            "--junitxml=reports/unit.xml and point a JUNITXML report group at it",
-        )
-        expect(failed == 1, f"the JUnit report shows {failed} failed tests, not 1")
+    # BEGIN HIDDEN CASES
+    with hidden_case(
+        "the JUnit report CodeBuild reads holds every test case the run ran, the failed one "
+        "counted as failed"
+    ):
+        expect(cases == 2 and failed == 1, f"{cases} test cases, {failed} failed")
+    # END HIDDEN CASES
 
 
 def _deploy_actions(pipeline: Pipeline) -> list[tuple[str, str]]:
@@ -262,6 +301,9 @@ def _deploy_actions(pipeline: Pipeline) -> list[tuple[str, str]]:
         for action in stage.actions
         if action.action_type_id.category == "Deploy"
     ]
+
+
+# BEGIN HIDDEN CASES
 
 
 def _gate(pipeline: Pipeline) -> tuple[str, str] | None:
@@ -275,11 +317,14 @@ def _gate(pipeline: Pipeline) -> tuple[str, str] | None:
     return None
 
 
+# END HIDDEN CASES
+
+
 @check(
     "10.3",
     points=2,
     needs=("capstone_pipeline",),
-    hint="Return ml_pipeline(role_arn=ROLE_ARN, artifact_bucket=ARTIFACT_BUCKET): its Build and "
+    hint="ml_pipeline(...) with ROLE_ARN and ARTIFACT_BUCKET gives a pipeline whose Build and "
     "Test stages run CodeBuild test actions before any Deploy stage.",
     defined_in="the cell under 'Exercise 3'",
 )
@@ -294,19 +339,19 @@ def pipeline_gates_deploy(capstone_pipeline: object) -> None:
     with case("validate(capstone_pipeline())"):
         errors = [f for f in validate(pipeline) if f.severity == "error"]
         expect(not errors, errors[0].format() if errors else "")
-    with case("the order of its stages"):
+    # BEGIN HIDDEN CASES
+    with hidden_case(
+        "it deploys, and a CodeBuild test action runs in a stage before the first deploy stage"
+    ):
         deploys = _deploy_actions(pipeline)
-        expect(deploys, "it has no Deploy action, so it never deploys the model")
+        expect(deploys, "it has no Deploy action")
         gate = _gate(pipeline)
-        expect(
-            gate is not None,
-            f"no CodeBuild test action runs in a stage before {deploys[0][0]}, so nothing gates "
-            "the deployment",
-        )
-    with case(f"an execution where {gate[0]}.{gate[1]} fails"):
+        expect(gate is not None, "no CodeBuild test action runs before the first deploy stage")
+    with hidden_case("a failing test action stops every deploy action"):
         execution = simulate(pipeline, outcomes={f"{gate[0]}.{gate[1]}": "Failed"})
         ran = [f"{s}.{a}" for s, a in deploys if execution.action(s, a).status != "NotRun"]
-        expect(not ran, f"{ran[0] if ran else ''} still ran; a failed test must stop the pipeline")
+        expect(not ran, f"{ran} still ran")
+    # END HIDDEN CASES
 
 
 def _test_run(exit_code: int, *outcomes: str) -> PytestRun:
@@ -317,13 +362,50 @@ def _test_run(exit_code: int, *outcomes: str) -> PytestRun:
     return PytestRun(exit_code, tests, "")
 
 
-#: Test runs 10.4 hands to simulate_change: description, the run, whether it should deploy.
+#: Test runs the public cases of 10.4 hand to simulate_change: description, the run, whether
+#: it should deploy.
 RUNS: tuple[tuple[str, PytestRun, bool], ...] = (
     ("a test run where all 3 tests passed", _test_run(0, "passed", "passed", "passed"), True),
     ("a test run where 1 of 3 tests failed", _test_run(1, "passed", "failed", "passed"), False),
-    ("a test run where a test errored in its setup", _test_run(1, "passed", "error"), False),
-    ("a test run that collected no tests (exit code 5)", _test_run(5), False),
 )
+
+# BEGIN HIDDEN CASES
+#: The hidden runs: the rule each pins down, and the run (none of them may deploy).
+HIDDEN_RUNS: tuple[tuple[str, PytestRun], ...] = (
+    (
+        "a run whose tests did not all pass (an error counts too) deploys nothing",
+        _test_run(1, "passed", "error"),
+    ),
+    ("a run that ran no test deploys nothing", _test_run(5)),
+)
+# END HIDDEN CASES
+
+
+def _follows(
+    simulate_change: object, run: PytestRun, deploys: list[tuple[str, str]], green: bool
+) -> None:
+    """Fail unless ``simulate_change(run)`` deploys everything when ``green``, else nothing."""
+    execution = simulate_change(run)  # type: ignore[operator]
+    expect(
+        isinstance(execution, Execution),
+        f"simulate_change returned a {type(execution).__name__}, not the Execution "
+        "simulate(...) returns",
+    )
+    statuses = {f"{s}.{a}": execution.action(s, a).status for s, a in deploys}
+    if green:
+        expect(
+            execution.succeeded,
+            f"the execution {execution.status}; with every test green nothing should fail",
+        )
+        missed = [name for name, status in statuses.items() if status != "Succeeded"]
+        expect(not missed, f"{missed[0] if missed else ''} did not deploy")
+    else:
+        expect(
+            not execution.succeeded,
+            "the execution Succeeded; a run that is not green must fail the pipeline",
+        )
+        ran = [name for name, status in statuses.items() if status != "NotRun"]
+        expect(not ran, f"{ran[0] if ran else ''} ran; nothing may deploy")
 
 
 @check(
@@ -340,35 +422,21 @@ def simulation_follows_tests(simulate_change: object, capstone_pipeline: object)
         pipeline = capstone_pipeline()  # type: ignore[operator]
         expect(isinstance(pipeline, Pipeline), "it must return a Pipeline (see Exercise 3)")
     deploys = _deploy_actions(pipeline)
-    for description, run, deploys_expected in RUNS:
+    for description, run, green in RUNS:
         with case(description):
-            execution = simulate_change(run)  # type: ignore[operator]
-            expect(
-                isinstance(execution, Execution),
-                f"simulate_change returned a {type(execution).__name__}, not the Execution "
-                "simulate(...) returns",
-            )
-            statuses = {f"{s}.{a}": execution.action(s, a).status for s, a in deploys}
-            if deploys_expected:
-                expect(
-                    execution.succeeded,
-                    f"the execution {execution.status}; with every test green nothing should fail",
-                )
-                missed = [name for name, status in statuses.items() if status != "Succeeded"]
-                expect(not missed, f"{missed[0] if missed else ''} did not deploy")
-            else:
-                expect(
-                    not execution.succeeded,
-                    "the execution Succeeded; a run that is not green must fail the pipeline",
-                )
-                ran = [name for name, status in statuses.items() if status != "NotRun"]
-                expect(not ran, f"{ran[0] if ran else ''} ran; nothing may deploy")
+            _follows(simulate_change, run, deploys, green)
+    # BEGIN HIDDEN CASES
+    for rule, run in HIDDEN_RUNS:
+        with hidden_case(rule):
+            _follows(simulate_change, run, deploys, False)
+    # END HIDDEN CASES
 
 
 _ROLE = "arn:aws:iam::123456789012:role/codepipeline-service"
 
 
-#: Executions 10.5 reads: description, outcomes, approval answer, the stage it stopped in.
+#: Executions the public cases of 10.5 read: description, outcomes, approval answer, the stage
+#: it stopped in.
 STOPS: tuple[tuple[str, dict[str, str], str, str | None], ...] = (
     ("an execution where everything succeeded", {}, "approve", None),
     (
@@ -377,15 +445,26 @@ STOPS: tuple[tuple[str, dict[str, str], str, str | None], ...] = (
         "approve",
         "Build",
     ),
-    ("an execution where Test.DataTests failed", {"Test.DataTests": "Failed"}, "approve", "Test"),
-    ("an execution whose approval was rejected", {}, "reject", "Approval"),
+)
+
+# BEGIN HIDDEN CASES
+#: The hidden executions: the rule each pins down, outcomes, approval answer, the stage.
+HIDDEN_STOPS: tuple[tuple[str, dict[str, str], str, str], ...] = (
     (
-        "an execution where E2E.EndToEndTests failed",
+        "the stage named is the first one whose status is Failed, wherever that is",
+        {"Test.DataTests": "Failed"},
+        "approve",
+        "Test",
+    ),
+    ("a rejected approval is the stage the execution stopped in", {}, "reject", "Approval"),
+    (
+        "the stage named is the first one whose status is Failed, wherever that is",
         {"E2E.EndToEndTests": "Failed"},
         "approve",
         "E2E",
     ),
 )
+# END HIDDEN CASES
 
 
 @check(
@@ -404,3 +483,10 @@ def reads_where_it_stopped(where_it_stopped: object) -> None:
             execution = simulate(pipeline, outcomes=outcomes, approvals=answer)  # type: ignore[arg-type]
             got = where_it_stopped(execution)  # type: ignore[operator]
             expect(got == expected, f"it returned {got!r}, not {expected!r}")
+    # BEGIN HIDDEN CASES
+    for rule, outcomes, answer, stage in HIDDEN_STOPS:
+        with hidden_case(rule):
+            execution = simulate(pipeline, outcomes=outcomes, approvals=answer)  # type: ignore[arg-type]
+            got = where_it_stopped(execution)  # type: ignore[operator]
+            expect(got == stage, f"it returned {got!r}")
+    # END HIDDEN CASES
