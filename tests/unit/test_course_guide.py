@@ -19,6 +19,7 @@ CHECKS = """
 from contextlib import nullcontext as case, nullcontext as hidden_case
 
 ROWS = [("a column [1, 2]", 1), ("a constant column [3, 3]", 2)]
+BROKEN = {"lambda x: x": "the maximum maps to 1"}
 
 
 def check(*args, **kwargs):
@@ -41,6 +42,9 @@ def first(x):
         pass
     with hidden_case(computed_at_run_time()):
         pass
+    for variant, rule in BROKEN.items():
+        with hidden_case(rule):
+            pass
 
 
 @check("97.2", points=1)
@@ -66,6 +70,7 @@ def test_cases_are_read_from_the_source_through_tables_and_helpers(tmp_path: Pat
             Case(False, "a constant column [3, 3]"),
             Case(True, "negative numbers double too"),
             # The case computed at run time says nothing: left out.
+            Case(True, "the maximum maps to 1"),
         ],
         "97.2": [Case(False, "your TESTS string"), Case(True, "TESTS catches a broken version")],
     }
@@ -79,6 +84,7 @@ def test_every_checkpoint_of_the_course_has_public_and_hidden_cases() -> None:
     assert sorted(found) == sorted(c.id for c in registered())
     for checkpoint_id, cases in found.items():
         assert any(not c.hidden for c in cases), f"{checkpoint_id} has no public case"
+        assert any(c.hidden for c in cases), f"{checkpoint_id} has no hidden case"
 
 
 def sections() -> dict:

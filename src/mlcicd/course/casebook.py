@@ -88,6 +88,14 @@ def _rows(iterable: ast.expr, scopes: list[ast.AST], module: Any) -> list[Any] |
     # module-level constant built at import time.
     if isinstance(iterable, ast.List | ast.Tuple):
         return list(iterable.elts)
+    if (  # `for key, value in TABLE.items():` over a module-level dict
+        isinstance(iterable, ast.Call)
+        and isinstance(iterable.func, ast.Attribute)
+        and iterable.func.attr == "items"
+        and isinstance(iterable.func.value, ast.Name)
+    ):
+        table = getattr(module, iterable.func.value.id, None)
+        return list(table.items()) if isinstance(table, dict) else None
     if not isinstance(iterable, ast.Name):
         return None
     for scope in scopes:
