@@ -515,7 +515,32 @@ def course_guide(root: Path, check: bool) -> None:
     )
 
 
-# ---- course release: anchor for `mlcicd course release` ----
+@course.command("release")
+@click.argument("out", type=click.Path(path_type=Path))
+@_ROOT_OPTION
+@click.option("--force", is_flag=True,
+              help="Replace a previous release at OUT (only the files it wrote).")  # fmt: skip
+def course_release(out: Path, root: Path, force: bool) -> None:
+    """Write the learner release into OUT: a folder to push as a starter repository.
+
+    It holds the lessons, the exercises, the toolkit with public cases only, a
+    learner README, Makefile and CI; no solutions, hidden cases or instructor
+    files, and no answer text (a release that would hold one is refused and
+    every finding listed). OUT must be new or empty; with --force it may be a
+    previous release, whose files are replaced while anything else in OUT
+    (e.g. .git/) is kept. Nothing is changed when the release fails.
+    """
+    from mlcicd.course.release import release_course
+    from mlcicd.exceptions import ReleaseLeakError
+
+    try:
+        report = release_course(root, out, force=force)
+    except ReleaseLeakError as error:
+        for leak in error.leaks:
+            click.echo(f"leak: {leak}", err=True)
+        raise
+    for line in report.summary():
+        click.echo(line)
 
 
 @course.command("collect")

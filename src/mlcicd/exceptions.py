@@ -137,6 +137,18 @@ class CourseError(MlcicdError):
         super().__init__(f"{where}: {message}" if where else message)
 
 
+class ReleaseLeakError(CourseError):
+    """The learner release would hold what learners must not get; nothing was written.
+
+    Attributes:
+        leaks: One line per finding: the file, the line or cell, and what is there.
+    """
+
+    def __init__(self, message: str, *, leaks: tuple[str, ...]) -> None:
+        self.leaks = leaks
+        super().__init__(message)
+
+
 class GradeError(MlcicdError):
     """Grading could not run at all (no manifest, no submissions, a bad option).
 
