@@ -211,3 +211,5 @@ def test_every_lesson_runs_with_the_releases_own_mlcicd(
     skipped = sum(bool(missing_requirement(path)) for path in LESSONS)
     ran = len(LESSONS) - skipped
     assert f"{ran} of {len(LESSONS)} notebooks ran without error" in result.stdout, result.stdout
+    for lesson in ("01_why_ml_cicd.ipynb", "06_end_to_end_tests.ipynb"):  # no tests/: the snapshot
+        assert "recorded when this copy was released" in (out / "notebooks" / lesson).read_text()

@@ -177,6 +177,16 @@ def test_the_release_gets_learner_files_and_no_dev_extra(course: Path) -> None:
     assert "run: make test" in files[".github/workflows/checks.yml"].decode()
 
 
+def test_the_release_records_the_courses_test_suite_for_the_lessons(course: Path) -> None:
+    put(course, "tests/unit/test_double.py", "def test_a(): ...\n\n\ndef test_b(): ...\n")
+    case = "<testcase classname='tests.unit.test_double' name='{}' time='{}'/>"
+    report = case.format("a", 0.5) + case.format("b", 0.25)
+    put(course, "build/reports/junit.xml", f"<testsuite>{report}</testsuite>")
+    snapshot = json.loads(build_release(course).files["docs/test-layers.json"])
+    assert snapshot["test_functions"]["unit"] == 2 and snapshot["test_functions"]["e2e"] == 0
+    assert snapshot["run"] == {"unit": {"tests": 2, "failed": 0, "skipped": 0, "seconds": 0.75}}
+
+
 @pytest.mark.parametrize("has_screenshot", [True, False])
 def test_the_readme_shows_the_screenshot_only_when_the_course_has_it(
     course: Path, has_screenshot: bool

@@ -9,8 +9,10 @@ it is a chain of small steps, each a function a test can run alone:
 2. :func:`select_files`: what learners get (:data:`INCLUDE`), never
    ``solutions/``, ``tests/`` or the grading CI;
 3. :data:`TRANSFORMS`: the check modules without their hidden regions
-   (:func:`~mlcicd.course.hidden.strip_hidden`), and the files written for
-   learners (:mod:`mlcicd.course.release_learner`);
+   (:func:`~mlcicd.course.hidden.strip_hidden`), the files written for
+   learners (:mod:`mlcicd.course.release_learner`), and a snapshot of the
+   course's own test suite for the lessons that show it
+   (:mod:`mlcicd.testing.suite`);
 4. the scan of :mod:`mlcicd.course.release_verify`: no solution text, no
    hidden case, no instructor file, no broken link (else nothing is written);
 5. the write (:mod:`mlcicd.course.release_target`): into a temporary folder
@@ -30,6 +32,7 @@ from mlcicd.course.hidden import strip_hidden
 from mlcicd.course.release_learner import learner_files, read_manifest
 from mlcicd.course.release_verify import load_answers, scan_files
 from mlcicd.exceptions import CourseError, ReleaseLeakError
+from mlcicd.testing.suite import SNAPSHOT, snapshot_json, take_snapshot
 
 #: What learners get from the course folder: files, or folders taken whole
 #: (``exercises/`` only as its manifest lists it).
@@ -207,8 +210,27 @@ def add_learner_files(root: Path, release: Release) -> Release:
     return replace(release, files=files)
 
 
+def add_suite_snapshot(root: Path, release: Release) -> Release:
+    """Record the course's test suite in :data:`~mlcicd.testing.suite.SNAPSHOT`.
+
+    The release has no ``tests/`` and its ``make test`` grades exercises, so lessons
+    01 and 06 read the suite's figures from there. No ``tests/``, no snapshot.
+
+    Raises:
+        CourseError: Naming a test file that cannot be read or parsed.
+    """
+    snapshot = take_snapshot(root)
+    if snapshot is None:
+        return release
+    return replace(release, files={**release.files, SNAPSHOT: snapshot_json(snapshot).encode()})
+
+
 #: The transform steps, in order: each takes the course folder and a release.
-TRANSFORMS: tuple[Callable[[Path, Release], Release], ...] = (strip_checks, add_learner_files)
+TRANSFORMS: tuple[Callable[[Path, Release], Release], ...] = (
+    strip_checks,
+    add_learner_files,
+    add_suite_snapshot,
+)
 
 
 def build_release(root: Path) -> Release:
