@@ -1,4 +1,4 @@
-"""nbval runs once over every lesson, solution and exercise; the tests share its results."""
+"""nbval runs once over every exercise; the tests share its results."""
 
 from __future__ import annotations
 
@@ -12,12 +12,16 @@ from mlcicd.course.nbval_run import NbvalResults, run_nbval
 ROOT = Path(__file__).resolve().parents[2]
 # The lessons have no checked outputs, so nbval would only prove they run without
 # an error: `make site` (tests/notebooks/test_course.py) runs each of them once for that.
-FOLDERS = ("solutions", "exercises")
+# The solutions are graded at full marks in tests/e2e/test_grading_as_shipped.py (each
+# cell of a solution runs there, and a failing one costs the checkpoints after it); the
+# cells that are not the learner's (neither stub nor checkpoint) are the exercises'
+# cells too, which must pass here untouched.
+FOLDERS = ("exercises",)
 
 
 @pytest.fixture(scope="session")
 def nbval_results(tmp_path_factory: pytest.TempPathFactory) -> NbvalResults:
-    """``pytest --nbval-lax solutions exercises``, two notebooks at a time.
+    """``pytest --nbval-lax exercises``, two notebooks at a time.
 
     A notebook that needs what this machine lacks (Node.js, for lesson 09) is
     left out; its tests skip with the sentence saying what to install.
