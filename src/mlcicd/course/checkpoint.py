@@ -33,6 +33,7 @@ what is missing, and the grader reports a *not gradable* row instead of 0.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import inspect
 import re
 from collections.abc import Callable, Iterator, Mapping
@@ -250,11 +251,13 @@ _COURSE_PACKAGES = (
 )
 
 
+#: importlib's own files: frames of ``importlib.import_module``, between the caller and
+#: the import that failed.
+_IMPORTLIB = Path(importlib.__file__).parent
+
+
 def _is_importlib(filename: str) -> bool:
     return Path(filename).parent == _IMPORTLIB
-
-
-_IMPORTLIB = Path(importlib.__file__).parent
 
 
 def _is_course_code(filename: str) -> bool:
@@ -271,8 +274,6 @@ def missing_requirements(requires: tuple[str, ...]) -> str | None:
     Args:
         requires: Module names, or ``node`` for Node.js with the AWS CDK.
     """
-    import importlib.util
-
     missing = []
     for name in requires:
         if name == "node":
