@@ -15,6 +15,7 @@ from mlcicd.course.nbval_run import CellResult, NbvalResults
 from mlcicd.exceptions import GradeError
 from mlcicd.grade import run
 from mlcicd.grade.manifest import CheckpointSpec, ExerciseSpec
+from mlcicd.grade.model import SubmissionResult
 from mlcicd.grade.run import (
     MESSAGE_LIMIT,
     Submission,
@@ -534,3 +535,53 @@ def test_a_checkpoint_the_kernel_could_not_grade_is_not_gradable_not_failed() ->
     result = _checkpoint_result("02.4", 2, CellResult("failed", f"Expected: ...\n{line}\n"), {})
     assert (result.status, result.points) == ("not gradable", 0)
     assert result.message == line
+
+
+# ---- links and duplicates in a class folder ------------------------------------------
+
+
+@pytest.mark.parametrize("linked", ["file", "folder"])
+def test_a_symlinked_submission_is_an_error_row_and_never_followed(
+    tmp_path: Path, no_nbval: None, linked: str
+) -> None:
+    target = tmp_path / "elsewhere" / "08_codepipeline.ipynb"
+    target.parent.mkdir()
+    target.write_text(notebook_json(mlcicd={"exercise": "08_codepipeline"}), encoding="utf-8")
+    learner = tmp_path / "class" / "mallory"
+    if linked == "file":
+        learner.mkdir(parents=True)
+        (learner / "08_codepipeline.ipynb").symlink_to(target)
+    else:
+        learner.parent.mkdir()
+        learner.symlink_to(target.parent, target_is_directory=True)
+
+    (submission,) = find_submissions([tmp_path / "class"])
+    result = grade_submission(submission, EXERCISES)
+
+    assert submission.learner == "mallory"
+    assert (result.score, result.checkpoints, result.exercise) == (0, (), "")
+    assert result.errors[0].startswith("a symbolic link (or inside one), not a notebook")
+
+
+def result_of(path: str, learner: str, exercise: str) -> SubmissionResult:
+    return SubmissionResult(path, learner, exercise, 1, 2)
+
+
+def test_a_learner_handing_in_one_exercise_twice_is_warned_on_each_copy() -> None:
+    results = run.flag_duplicates(
+        [
+            result_of("c/ana/08_codepipeline.ipynb", "ana", "08_codepipeline"),
+            result_of("c/ana/08_codepipeline-Copy1.ipynb", "ana", "08_codepipeline"),
+            result_of("c/ana/02_unit_tests.ipynb", "ana", "02_unit_tests"),
+            result_of("c/bo/08_codepipeline.ipynb", "bo", "08_codepipeline"),
+            result_of("c/bo/broken.ipynb", "bo", ""),
+            result_of("c/bo/also-broken.ipynb", "bo", ""),
+        ]
+    )
+    warned = [r.path for r in results if r.warnings]
+    assert warned == ["c/ana/08_codepipeline.ipynb", "c/ana/08_codepipeline-Copy1.ipynb"]
+    assert results[0].warnings == (
+        "2 submissions of exercise 08_codepipeline by ana (08_codepipeline.ipynb, "
+        "08_codepipeline-Copy1.ipynb): each is graded; keep one",
+    )
+    assert [r.score for r in results] == [1] * 6  # nothing dropped, nothing rescored

@@ -22,7 +22,7 @@ import subprocess
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
@@ -231,6 +231,14 @@ def grade_submission(
     """
     path, learner = submission.path, submission.learner
     exercise: ExerciseSpec | None = None
+    if path.is_symlink() or path.parent.is_symlink():
+        # A link may point at anything (../solutions, another learner's work): only a
+        # learner's own file is graded. `mlcicd course collect` never makes links.
+        return SubmissionResult(
+            str(path), learner, "", 0, 0,
+            errors=("a symbolic link (or inside one), not a notebook: not graded; put the "
+                    "learner's notebook itself there (mlcicd course collect copies it)",),
+        )  # fmt: skip
     try:
         nb = read(path)
         exercise = identify(nb, path, exercises, expected)
@@ -330,6 +338,30 @@ def grade(
         )
 
     if workers <= 1:
-        return [one(s) for s in submissions]
+        return flag_duplicates([one(s) for s in submissions])
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(one, submissions))
+        return flag_duplicates(list(pool.map(one, submissions)))
+
+
+def flag_duplicates(results: Sequence[SubmissionResult]) -> list[SubmissionResult]:
+    """Warn on every submission of a learner who handed in one exercise more than once.
+
+    Each copy is graded (none is silently dropped); the warning names them all so the
+    instructor decides which counts.
+    """
+    groups: dict[tuple[str, str], list[str]] = {}
+    for result in results:
+        if result.exercise:
+            groups.setdefault((result.learner, result.exercise), []).append(result.path)
+    flagged = []
+    for result in results:
+        paths = groups.get((result.learner, result.exercise), [])
+        if len(paths) > 1:
+            names = ", ".join(Path(p).name for p in paths)
+            warning = (
+                f"{len(paths)} submissions of exercise {result.exercise} by {result.learner} "
+                f"({names}): each is graded; keep one"
+            )
+            result = replace(result, warnings=(*result.warnings, warning))
+        flagged.append(result)
+    return flagged
