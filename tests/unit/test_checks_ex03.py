@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import nullcontext
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -21,9 +20,6 @@ from churn.schema import SCHEMA, column
 from churn.validate import validate_frame
 from mlcicd.course.checkpoint import evaluate
 from mlcicd.course.hidden import check_module_path, public_checks, strip_hidden
-from mlcicd.course.notebook import is_solution, read, solution_regions
-
-SOLUTION = Path(__file__).resolve().parents[2] / "solutions" / "03_data_tests.ipynb"
 
 
 def stub(*_: object) -> object:
@@ -539,16 +535,6 @@ def test_03_4_wrong_answers_only_a_hidden_case_catches(
 # --- the learner's release -------------------------------------------------------
 
 
-def solution_lines(notebook: Path) -> set[str]:
-    """The lines of 30+ characters (stripped) between the solution markers of ``notebook``."""
-    found = set()
-    for cell in filter(is_solution, read(notebook).cells):
-        lines = cell.source.splitlines()
-        for begin, end, _ in solution_regions(cell.source):
-            found.update(line.strip() for line in lines[begin + 1 : end])
-    return {line for line in found if len(line) >= 30}
-
-
 def test_the_stripped_module_has_no_hidden_case_and_compiles() -> None:
     path = check_module_path("03")
     source = path.read_text(encoding="utf-8")
@@ -558,12 +544,3 @@ def test_the_stripped_module_has_no_hidden_case_and_compiles() -> None:
     assert "hidden_case(" not in public
     assert "_expected_batch" not in public and "load_golden" not in public
     compile(public, str(path), "exec")
-
-
-def test_the_learner_release_has_no_line_of_the_solution() -> None:
-    path = check_module_path("03")
-    public = strip_hidden(path.read_text(encoding="utf-8"), str(path))
-    lines = solution_lines(SOLUTION)
-
-    assert len(lines) > 10  # the solution's bodies were found
-    assert [line for line in lines if line in public] == []

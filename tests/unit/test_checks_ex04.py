@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from contextlib import nullcontext
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -20,11 +19,8 @@ import pytest
 from churn.gate import QualityGate
 from mlcicd.course.checkpoint import evaluate
 from mlcicd.course.hidden import check_module_path, public_checks, strip_hidden
-from mlcicd.course.notebook import is_solution, read, solution_regions
 
 Metrics = Mapping[str, float]
-
-SOLUTION = Path(__file__).resolve().parents[2] / "solutions" / "04_model_tests.ipynb"
 
 
 def failing_minimums(metrics: Metrics, minimums: Metrics) -> list[str]:
@@ -347,16 +343,6 @@ def test_a_missing_function_says_which_cell_to_run(checkpoint_id: str) -> None:
 # --- the learner's release -------------------------------------------------------
 
 
-def solution_lines(notebook: Path) -> set[str]:
-    """The lines of 30+ characters (stripped) between the solution markers of ``notebook``."""
-    found = set()
-    for cell in filter(is_solution, read(notebook).cells):
-        lines = cell.source.splitlines()
-        for begin, end, _ in solution_regions(cell.source):
-            found.update(line.strip() for line in lines[begin + 1 : end])
-    return {line for line in found if len(line) >= 30}
-
-
 def test_the_stripped_module_has_no_hidden_case_and_compiles() -> None:
     path = check_module_path("04")
     source = path.read_text(encoding="utf-8")
@@ -366,12 +352,3 @@ def test_the_stripped_module_has_no_hidden_case_and_compiles() -> None:
     assert "hidden_case(" not in public
     assert "0.855" not in public  # an input of a hidden case
     compile(public, str(path), "exec")
-
-
-def test_the_learner_release_has_no_line_of_the_solution() -> None:
-    path = check_module_path("04")
-    public = strip_hidden(path.read_text(encoding="utf-8"), str(path))
-    lines = solution_lines(SOLUTION)
-
-    assert len(lines) > 5  # the solution's bodies were found
-    assert [line for line in lines if line in public] == []

@@ -26,9 +26,6 @@ from churn.serve import RESPONSE_SCHEMA
 from churn.training_job import run_training_job
 from mlcicd.course.checkpoint import evaluate
 from mlcicd.course.hidden import check_module_path, public_checks, strip_hidden
-from mlcicd.course.notebook import is_solution, read, solution_regions
-
-SOLUTION = Path(__file__).resolve().parents[2] / "solutions" / "06_end_to_end_tests.ipynb"
 
 # --- reference answers -------------------------------------------------------------------
 
@@ -378,22 +375,3 @@ def test_the_learner_release_has_no_hidden_case_and_compiles() -> None:
     assert "_BROKEN" not in public  # the hidden cases' data goes with them
     assert "import copy" not in public  # and so do the imports only they use
     compile(public, str(path), "exec")
-
-
-def solution_lines(notebook: Path) -> set[str]:
-    """The lines of 30+ characters (stripped) between the solution markers of ``notebook``."""
-    found = set()
-    for cell in filter(is_solution, read(notebook).cells):
-        lines = cell.source.splitlines()
-        for begin, end, _ in solution_regions(cell.source):
-            found.update(line.strip() for line in lines[begin + 1 : end])
-    return {line for line in found if len(line) >= 30}
-
-
-def test_the_learner_release_has_no_line_of_the_solution() -> None:
-    path = check_module_path("06")
-    public = strip_hidden(path.read_text(encoding="utf-8"), str(path))
-    lines = solution_lines(SOLUTION)
-
-    assert len(lines) > 10  # the solution's bodies were found
-    assert [line for line in lines if line in public] == []

@@ -8,7 +8,6 @@ only a hidden case catches passes them, then fails graded with the rule.
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,9 +17,6 @@ from mlcicd.buildspec.model import ReportGroup
 from mlcicd.course.checkpoint import evaluate
 from mlcicd.course.checks.ex07 import unpinned_installs
 from mlcicd.course.hidden import check_module_path, public_checks, strip_hidden
-from mlcicd.course.notebook import is_solution, read, solution_regions
-
-SOLUTION = Path(__file__).resolve().parents[2] / "solutions" / "07_codebuild.ipynb"
 
 FIXED = """\
 version: 0.2
@@ -311,22 +307,3 @@ def test_the_learner_release_has_no_hidden_case_and_compiles() -> None:
     assert "hidden_case(" not in public
     assert "checks/test_x.py" not in public  # the hidden cases' inputs go with them
     compile(public, str(path), "exec")
-
-
-def solution_lines(notebook: Path) -> set[str]:
-    """The lines of 30+ characters (stripped) between the solution markers of ``notebook``."""
-    found = set()
-    for cell in filter(is_solution, read(notebook).cells):
-        lines = cell.source.splitlines()
-        for begin, end, _ in solution_regions(cell.source):
-            found.update(line.strip() for line in lines[begin + 1 : end])
-    return {line for line in found if len(line) >= 30}
-
-
-def test_the_learner_release_has_no_line_of_the_solution() -> None:
-    path = check_module_path("07")
-    public = strip_hidden(path.read_text(encoding="utf-8"), str(path))
-    lines = solution_lines(SOLUTION)
-
-    assert len(lines) > 5  # the solution's bodies were found
-    assert [line for line in lines if line in public] == []

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,12 +16,9 @@ import pytest
 from mlcicd.course.checkpoint import evaluate
 from mlcicd.course.checks.ex08 import ROLE, STORE, four_stages
 from mlcicd.course.hidden import check_module_path, public_checks, strip_hidden
-from mlcicd.course.notebook import is_solution, read, solution_regions
 from mlcicd.pipeline import Execution, Pipeline, Stage, simulate
 from mlcicd.pipeline import actions as act
 from mlcicd.pipeline.model import Action, ActionTypeId
-
-SOLUTIONS = Path(__file__).resolve().parents[2] / "solutions"
 
 
 def declare_pipeline() -> Pipeline:
@@ -334,23 +330,3 @@ def test_the_learner_release_has_no_hidden_case_and_compiles() -> None:
     assert "def four_stages" not in public  # the hidden pipelines go with their cases
     assert "actions as act" not in public  # and so does what only they import
     compile(public, str(path), "exec")
-
-
-def _solution_lines() -> set[str]:
-    """Lines of 30+ characters (stripped) between the solution markers of every solution."""
-    found = set()
-    for notebook in sorted(SOLUTIONS.glob("*.ipynb")):
-        for cell in filter(is_solution, read(notebook).cells):
-            lines = cell.source.splitlines()
-            for begin, end, _ in solution_regions(cell.source):
-                found.update(line.strip() for line in lines[begin + 1 : end])
-    return {line for line in found if len(line) >= 30}
-
-
-def test_the_learner_release_has_no_line_of_a_solution() -> None:
-    path = check_module_path("08")
-    public = strip_hidden(path.read_text(encoding="utf-8"), str(path))
-    lines = _solution_lines()
-
-    assert 'approval = Stage("Approval", (actions.manual_approval("ApproveRelease"),))' in lines
-    assert [line for line in lines if line in public] == []

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,14 +19,12 @@ import pytest
 from mlcicd.course.checkpoint import evaluate, get_check
 from mlcicd.course.checks import ex09
 from mlcicd.course.hidden import check_module_path, public_checks, strip_hidden
-from mlcicd.course.notebook import is_solution, read, solution_regions
 from mlcicd.iac import cdk_problem
 from mlcicd.iac import environment as iac_environment
 
 pytestmark = pytest.mark.skipif(cdk_problem() is not None, reason=cdk_problem() or "")
 
 PUBLIC_ACCESS = {flag: True for flag in ex09.PUBLIC_ACCESS_FLAGS}
-SOLUTIONS = Path(__file__).resolve().parents[2] / "solutions"
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -428,23 +425,3 @@ def test_the_learner_release_has_no_hidden_case_and_compiles() -> None:
     for helper in ("def reference_actions", "def small_iam_template", "def kms_bucket"):
         assert helper not in public  # the hidden cases' data and reference go with them
     compile(public, str(path), "exec")
-
-
-def _solution_lines() -> set[str]:
-    """Lines of 30+ characters (stripped) between the solution markers of every solution."""
-    found = set()
-    for notebook in sorted(SOLUTIONS.glob("*.ipynb")):
-        for cell in filter(is_solution, read(notebook).cells):
-            lines = cell.source.splitlines()
-            for begin, end, _ in solution_regions(cell.source):
-                found.update(line.strip() for line in lines[begin + 1 : end])
-    return {line for line in found if len(line) >= 30}
-
-
-def test_the_learner_release_has_no_line_of_a_solution() -> None:
-    path = check_module_path("09")
-    public = strip_hidden(path.read_text(encoding="utf-8"), str(path))
-    lines = _solution_lines()
-
-    assert "actions.update([action] if isinstance(action, str) else action)" in lines
-    assert [line for line in lines if line in public] == []

@@ -8,7 +8,6 @@ only a hidden case catches passes them, then fails graded with the rule.
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,12 +15,10 @@ import pytest
 from mlcicd.buildspec import Buildspec, BuildspecBuilder
 from mlcicd.course.checkpoint import evaluate
 from mlcicd.course.hidden import check_module_path, public_checks, strip_hidden
-from mlcicd.course.notebook import is_solution, read, solution_regions
 from mlcicd.course.pytest_run import PytestRun
 from mlcicd.pipeline import Execution, Pipeline, Stage, ml_pipeline, simulate
 
 ROLE = "arn:aws:iam::123456789012:role/codepipeline-service"
-SOLUTIONS = Path(__file__).resolve().parents[2] / "solutions"
 
 # Right answers ----------------------------------------------------------------
 
@@ -456,23 +453,3 @@ def test_the_learner_release_has_no_hidden_case_and_compiles() -> None:
     assert "impl_constant_nan" not in public  # the hidden mutants go with their cases
     assert "impl_mutates_input" not in public
     compile(public, str(path), "exec")
-
-
-def _solution_lines() -> set[str]:
-    """Lines of 30+ characters (stripped) between the solution markers of every solution."""
-    found = set()
-    for notebook in sorted(SOLUTIONS.glob("*.ipynb")):
-        for cell in filter(is_solution, read(notebook).cells):
-            lines = cell.source.splitlines()
-            for begin, end, _ in solution_regions(cell.source):
-                found.update(line.strip() for line in lines[begin + 1 : end])
-    return {line for line in found if len(line) >= 30}
-
-
-def test_the_learner_release_has_no_line_of_a_solution() -> None:
-    path = check_module_path("10")
-    public = strip_hidden(path.read_text(encoding="utf-8"), str(path))
-    lines = _solution_lines()
-
-    assert "low, high = values.min(), values.max()" in lines  # exercise 02's scale_to_unit
-    assert [line for line in lines if line in public] == []
