@@ -529,12 +529,39 @@ def test_an_exercise_needing_a_missing_package_is_a_not_gradable_row(
 
 def test_a_checkpoint_the_kernel_could_not_grade_is_not_gradable_not_failed() -> None:
     line = (
-        "Checkpoint 02.4 cannot be graded here (0/2 points): the package hypothesis is not "
-        "installed on this machine; install it. This is about the machine, not your code."
+        "Checkpoint 02.4 cannot be graded here (0/2 points): the package "
+        "no_such_package_for_grading is not installed on this machine; install it. This is "
+        "about the machine, not your code."
     )
     result = _checkpoint_result("02.4", 2, CellResult("failed", f"Expected: ...\n{line}\n"), {})
     assert (result.status, result.points) == ("not gradable", 0)
     assert result.message == line
+
+
+@pytest.mark.parametrize("names", ["pandas", "numpy, pandas", "pandas.core"])
+def test_a_claimed_missing_package_this_machine_has_is_a_failure_not_a_machine_problem(
+    names: str,
+) -> None:
+    # Learner code can print any line; the grader checks the claim on its own machine.
+    line = (
+        f"Checkpoint 02.1 cannot be graded here (0/2 points): the package {names} is not "
+        "installed on this machine; install it. This is about the machine, not your code."
+    )
+    result = _checkpoint_result("02.1", 2, CellResult("failed", f"Expected: ...\n{line}\n"), {})
+    assert (result.status, result.points) == ("failed", 0)
+    assert result.message.startswith(line) and "not so: this machine has it" in result.message
+
+
+def test_a_claimed_missing_cdk_is_checked_against_this_machine(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from mlcicd.iac import environment
+
+    line = "Checkpoint 09.1 cannot be graded here (0/2 points): Node.js is not installed."
+    monkeypatch.setattr(environment, "cdk_problem", lambda: None)
+    assert not run.machine_lacks(line)
+    monkeypatch.setattr(environment, "cdk_problem", lambda: "Node.js is not installed")
+    assert run.machine_lacks(line)
 
 
 # ---- links and duplicates in a class folder ------------------------------------------

@@ -15,6 +15,7 @@ learner's code.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import shutil
@@ -203,13 +204,34 @@ def _checkpoint_result(
             spec_id, 0, points, "timeout", _clip(text.splitlines()[1] if "\n" in text else text)
         )
     unable = _NOT_GRADABLE.search(text)
-    if unable:
+    if unable and machine_lacks(unable.group(0)):
         return CheckpointResult(spec_id, 0, points, NOT_GRADABLE, _clip(unable.group(0)))
+    if unable:  # printed by the learner's kernel, and untrue of this machine
+        message = f"{unable.group(0)} [not so: this machine has it, so the checkpoint failed]"
+        return CheckpointResult(spec_id, 0, points, "failed", _clip(message))
     line = _LINE.search(text)
     if line:
         return CheckpointResult(spec_id, 0, points, "failed", _clip(line.group(0)))
     last = [ln for ln in text.splitlines() if ln.strip()]
     return CheckpointResult(spec_id, 0, points, "error", _clip(last[-1] if last else text))
+
+
+_PACKAGES = re.compile(r"the package (.+?) is not installed")
+
+
+def machine_lacks(line: str) -> bool:
+    """Whether this machine really lacks what a "cannot be graded here" line names.
+
+    The line comes from the learner's kernel, which learner code could make print
+    anything; a row is *not gradable* only when the grader confirms the claim itself.
+    """
+    packages = _PACKAGES.search(line)
+    if packages:
+        names = [name.strip() for name in packages.group(1).split(",")]
+        return any(importlib.util.find_spec(name.split(".")[0]) is None for name in names)
+    from mlcicd.iac.environment import cdk_problem
+
+    return cdk_problem() is not None
 
 
 def grade_submission(
