@@ -661,8 +661,14 @@ def doctor(grading: bool, root: Path, timeout: int, as_json: bool) -> None:
               help="Write a gradebook: a row per submission, a column per checkpoint.")  # fmt: skip
 @click.option("--timeout", type=click.IntRange(1), default=30, show_default=True,
               help="Seconds one cell may run.")  # fmt: skip
-@click.option("--memory", "memory_mb", type=click.IntRange(256), default=4096,
-              show_default=True, help="Memory limit of each kernel, in MiB.")  # fmt: skip
+@click.option("--memory", "memory_mb", type=click.IntRange(256), default=2048,
+              show_default=True,
+              help="Memory cap of each kernel and what it starts, in MiB (resident, where a "
+                   "cgroup can be made).")  # fmt: skip
+@click.option("--budget", type=click.IntRange(10), default=600, show_default=True,
+              help="Seconds one submission may take, whatever its number of cells.")  # fmt: skip
+@click.option("--require-sandbox", is_flag=True,
+              help="Refuse to grade where no bubblewrap sandbox can be made.")  # fmt: skip
 @click.option("--manifest", type=click.Path(dir_okay=False, path_type=Path),
               help="The exercise manifest [default: nearest exercises/manifest.json].")  # fmt: skip
 @click.option("--exercise", help="The exercise every submission must be, e.g. 02_unit_tests.")
@@ -684,6 +690,8 @@ def grade_command(
     csv_path: Path | None,
     timeout: int,
     memory_mb: int,
+    budget: int,
+    require_sandbox: bool,
     manifest: Path | None,
     exercise: str | None,
     shard_spec: str | None,
@@ -695,8 +703,10 @@ def grade_command(
     """Grade exercise notebooks with nbval: points per checkpoint, and a gradebook.
 
     TARGETS are notebooks, or folders of submissions (one notebook per learner,
-    or one folder per learner). The exit code is 0 when grading ran, whatever
-    the scores, and 2 when it could not; with --fail-under, 1 when a submission
+    or one folder per learner). Each kernel runs in its own bubblewrap sandbox
+    where the machine allows it; the output says which isolation was in force.
+    The exit code is 0 when grading ran, whatever the scores, and 2 when it
+    could not; with --fail-under, 1 when a submission
     scored below that percentage or could not be graded. --gradebook keeps what
     an earlier run and the instructor wrote there, and a file that is not a
     gradebook is refused before grading starts.
@@ -715,6 +725,8 @@ def grade_command(
         workers=workers,
         timeout=timeout,
         memory_mb=memory_mb,
+        budget=budget,
+        require_sandbox=require_sandbox,
         exercise=exercise,
         shard_spec=shard_spec,
     )

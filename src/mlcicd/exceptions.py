@@ -149,6 +149,18 @@ class ReleaseLeakError(CourseError):
         super().__init__(message)
 
 
+class NbvalTimeout(CourseError):
+    """nbval ran past the time the whole run was given, and was stopped.
+
+    Attributes:
+        seconds: The time it was given.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        super().__init__(f"nbval ran longer than {seconds:g} s and was stopped")
+
+
 class GradeError(MlcicdError):
     """Grading could not run at all (no manifest, no submissions, a bad option).
 

@@ -13,7 +13,7 @@ import pytest
 from mlcicd.course import notebook as n
 from mlcicd.course.nbval_run import CellResult, NbvalResults
 from mlcicd.exceptions import GradeError
-from mlcicd.grade import run
+from mlcicd.grade import kernel, run
 from mlcicd.grade.manifest import CheckpointSpec, ExerciseSpec
 from mlcicd.grade.model import SubmissionResult
 from mlcicd.grade.run import (
@@ -341,7 +341,7 @@ def no_nbval(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*args: object, **kwargs: object) -> NbvalResults:
         raise AssertionError("nbval must not run for this submission")
 
-    monkeypatch.setattr(run, "run_nbval", refuse)
+    monkeypatch.setattr(kernel, "run_nbval", refuse)
 
 
 def notebook_json(**metadata: Any) -> str:
@@ -425,7 +425,7 @@ def fake_nbval(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Any]]:
             }
         }
 
-    monkeypatch.setattr(run, "run_nbval", fake)
+    monkeypatch.setattr(kernel, "run_nbval", fake)
     yield seen
 
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import tempfile
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from mlcicd.exceptions import CourseError
+from mlcicd.exceptions import CourseError, NbvalTimeout
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,9 @@ class CellResult:
     outcome: str
     message: str = ""
 
+
+#: nbval's report is read only up to this size (it holds the outputs of failing cells).
+REPORT_LIMIT = 32 * 2**20
 
 #: ``"folder/file.ipynb"`` (as given to nbval) -> code cell number -> verdict.
 NbvalResults = dict[str, dict[int, CellResult]]
@@ -80,6 +84,7 @@ def run_nbval(
     prefix: Sequence[str] = (),
     preexec_fn: Callable[[], None] | None = None,
     timeout: float | None = None,
+    module: str = "mlcicd.course.pytest_main",
 ) -> NbvalResults:
     """Run ``pytest --nbval-lax`` on ``paths`` (relative to ``cwd``) and return its results.
 
@@ -93,35 +98,48 @@ def run_nbval(
         prefix: A command to run pytest under, e.g. one that takes the network away.
         preexec_fn: Run in the child before pytest starts, e.g. to set resource limits.
         timeout: Seconds the whole run may take.
+        module: The module pytest starts through (``python -m MODULE``), e.g. one that
+            starts nbval's kernels in a sandbox.
 
     Raises:
-        CourseError: When nbval could not run at all (no report was written), or
-            ran longer than ``timeout``.
+        CourseError: When nbval could not run at all (no report was written), ran
+            longer than ``timeout``, or wrote a report larger than :data:`REPORT_LIMIT`.
     """
     # Plugins nbval's own process has no use for; each costs start-up time (the
     # kernels are other processes, and keep every plugin for the tests they run).
     unused = ["-p", "no:hypothesispytest", "-p", "no:socket"]
     parallel = ["-n", str(workers), "--dist", "loadfile"] if workers > 1 else ["-p", "no:xdist"]
     command = [
-        sys.executable, "-m", "mlcicd.course.pytest_main", "-p", "no:cacheprovider",
+        sys.executable, "-m", module, "-p", "no:cacheprovider",
         "-o", "addopts=", "-q", "-o", "junit_family=xunit1",
         "--nbval-lax", "--nbval-current-env", f"--nbval-cell-timeout={cell_timeout}",
         f"--junitxml={report}", *unused, *parallel, *map(str, paths),
     ]  # fmt: skip
-    try:
-        done = subprocess.run(
-            [*prefix, *command],
-            cwd=cwd,
-            env=None if env is None else dict(env),
-            preexec_fn=preexec_fn,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        raise CourseError(f"nbval ran longer than {timeout:g} s and was stopped") from None
+    # pytest's own output goes to a file, of which only the end is read: a notebook
+    # that prints without end must not fill this process's memory.
+    with tempfile.TemporaryFile() as log:
+        try:
+            subprocess.run(
+                [*prefix, *command],
+                cwd=cwd,
+                env=None if env is None else dict(env),
+                preexec_fn=preexec_fn,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                timeout=timeout,
+                check=False,
+            )
+        except subprocess.TimeoutExpired:
+            raise NbvalTimeout(timeout or 0) from None
+        log.seek(max(0, log.seek(0, 2) - 4096))
+        tail = log.read().decode("utf-8", "replace").strip().splitlines()[-5:]
     if not Path(report).exists():
-        tail = (done.stdout + done.stderr).strip().splitlines()[-5:]
         raise CourseError("nbval did not run: " + " / ".join(tail))
+    size = Path(report).stat().st_size
+    if size > REPORT_LIMIT:
+        raise CourseError(
+            f"nbval's report is {size // 2**20} MiB, over the {REPORT_LIMIT // 2**20} MiB "
+            "cap: a checked cell printed too much output to grade"
+        )
     return read_report(report)

@@ -8,7 +8,14 @@ from pathlib import Path
 from mlcicd.exceptions import GradeError
 from mlcicd.grade.manifest import find_manifest, load_manifest
 from mlcicd.grade.model import SubmissionResult
-from mlcicd.grade.run import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, find_submissions, grade, shard
+from mlcicd.grade.run import (
+    DEFAULT_BUDGET,
+    DEFAULT_MEMORY_MB,
+    DEFAULT_TIMEOUT,
+    find_submissions,
+    grade,
+    shard,
+)
 
 
 def grade_paths(
@@ -18,6 +25,8 @@ def grade_paths(
     workers: int = 1,
     timeout: int = DEFAULT_TIMEOUT,
     memory_mb: int = DEFAULT_MEMORY_MB,
+    budget: int = DEFAULT_BUDGET,
+    require_sandbox: bool = False,
     exercise: str | None = None,
     shard_spec: str | None = None,
 ) -> list[SubmissionResult]:
@@ -29,7 +38,9 @@ def grade_paths(
             above the first target, else in the current folder.
         workers: Submissions graded at the same time.
         timeout: Seconds one cell may run.
-        memory_mb: Memory limit of each kernel, in MiB.
+        memory_mb: Memory cap of each kernel, in MiB.
+        budget: Seconds one submission may take in all.
+        require_sandbox: Refuse to grade where no sandbox can be made.
         exercise: The exercise every submission must be.
         shard_spec: ``K/N``: grade only that shard of the submissions.
 
@@ -37,7 +48,8 @@ def grade_paths(
         One result per submission, sorted by path.
 
     Raises:
-        GradeError: When grading cannot run: no manifest, no submission, a bad option.
+        GradeError: When grading cannot run: no manifest, no submission, a bad option,
+            or no sandbox when one is required.
     """
     if not targets:
         raise GradeError("give a notebook or a folder of submissions to grade")
@@ -60,4 +72,6 @@ def grade_paths(
         expected=exercise,
         timeout=timeout,
         memory_mb=memory_mb,
+        budget=budget,
+        require_sandbox=require_sandbox,
     )

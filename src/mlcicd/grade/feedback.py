@@ -145,6 +145,8 @@ def _exercise(
     else:
         parts += [f'<p class="problem">Not graded: {esc(e)}</p>' for e in result.errors]
     parts += [f'<p class="warning">Warning: {esc(w)}</p>' for w in result.warnings]
+    if result.sandbox:
+        parts.append(f'<p class="muted">{esc(result.sandbox)}</p>')
     if result.checkpoints:
         parts.append(
             "<table><tr><th>Checkpoint</th><th>Points</th><th>Status</th>"

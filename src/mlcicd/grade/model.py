@@ -49,6 +49,8 @@ class SubmissionResult:
         checkpoints: One result per checkpoint of the exercise, in order.
         errors: Why the submission could not be graded (then ``score`` is 0).
         warnings: What was found and handled (an edited checkpoint, ...).
+        sandbox: One sentence: the isolation and limits the learner's kernel ran under
+            ("" when no kernel ran).
     """
 
     path: str
@@ -59,6 +61,7 @@ class SubmissionResult:
     checkpoints: tuple[CheckpointResult, ...] = ()
     errors: tuple[str, ...] = ()
     warnings: tuple[str, ...] = field(default=())
+    sandbox: str = ""
 
     @property
     def graded(self) -> bool:

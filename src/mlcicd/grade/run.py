@@ -16,30 +16,42 @@ learner's code.
 from __future__ import annotations
 
 import importlib.util
-import os
 import re
-import shutil
-import subprocess
-import tempfile
-from collections.abc import Callable, Mapping, Sequence
+import sys
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from functools import cache
 from pathlib import Path
 
 from mlcicd.course.checkpoint import missing_requirements
-from mlcicd.course.nbval_run import CellResult, run_nbval
-from mlcicd.course.notebook import read, write
-from mlcicd.exceptions import CourseError, GradeError
+from mlcicd.course.nbval_run import CellResult
+from mlcicd.course.notebook import read
+from mlcicd.exceptions import CourseError, GradeError, NbvalTimeout
+from mlcicd.grade.kernel import (
+    DEFAULT_BUDGET,
+    DEFAULT_MEMORY_MB,
+    DEFAULT_TIMEOUT,
+    GRADING_ENV,
+    kernel_environment,
+    run_graded,
+)
 from mlcicd.grade.manifest import ExerciseSpec
 from mlcicd.grade.model import NOT_GRADABLE, CheckpointResult, SubmissionResult
 from mlcicd.grade.prepare import prepare
-from mlcicd.testing.environment import DEFAULT_REGION, offline_environment
+from mlcicd.grade.sandbox import hidden_folders, isolation
 
-#: Set in the kernels of a grading run (``grade_me()`` does nothing there).
-GRADING_ENV = "MLCICD_GRADING"
-DEFAULT_TIMEOUT = 30
-DEFAULT_MEMORY_MB = 4096
+__all__ = [
+    "DEFAULT_BUDGET",
+    "DEFAULT_MEMORY_MB",
+    "DEFAULT_TIMEOUT",
+    "GRADING_ENV",
+    "Submission",
+    "find_submissions",
+    "grade",
+    "grade_submission",
+    "kernel_environment",
+]
+
 MESSAGE_LIMIT = 500
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m|#x1B\[[0-9;]*m")
@@ -135,49 +147,6 @@ def identify(
     return exercises[name]
 
 
-def _limits(memory_mb: int) -> Callable[[], None]:
-    # POSIX only, so imported here rather than at the top: Windows can import this
-    # module. In the parent, never in the forked child: an import there can deadlock.
-    import resource
-
-    def apply() -> None:
-        size = memory_mb * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (size, size))
-
-    return apply
-
-
-#: V8 reserves about 10 GB of address space for each WebAssembly memory so that
-#: bounds checks can trap; under the kernel's address-space limit that fails
-#: ("Cannot allocate Wasm memory"), and jsii's Node.js (the AWS CDK, exercise 09)
-#: uses WebAssembly. Without the trap handler, V8 checks bounds in code instead.
-NODE_UNDER_MEMORY_LIMIT = "--disable-wasm-trap-handler"
-
-
-def kernel_environment(base: Mapping[str, str]) -> dict[str, str]:
-    """The environment a graded kernel runs in: offline AWS, the grading flag, Node.js options.
-
-    Args:
-        base: The grader's environment; not modified.
-    """
-    environ = offline_environment(base, DEFAULT_REGION) | {GRADING_ENV: "1"}
-    node_options = environ.get("NODE_OPTIONS", "").split()
-    if NODE_UNDER_MEMORY_LIMIT not in node_options:
-        environ["NODE_OPTIONS"] = " ".join([*node_options, NODE_UNDER_MEMORY_LIMIT])
-    return environ
-
-
-@cache
-def _offline_prefix() -> tuple[str, ...]:
-    # A network namespace with loopback only, where the machine allows it (as
-    # scripts/offline); elsewhere the real-AWS guard and fake credentials remain.
-    if shutil.which("unshare") and shutil.which("ip"):
-        probe = subprocess.run(["unshare", "-n", "true"], capture_output=True, check=False)
-        if probe.returncode == 0:
-            return ("unshare", "-n", "--", "sh", "-c", 'ip link set lo up && exec "$@"', "grade")
-    return ()
-
-
 def _clip(text: str) -> str:
     text = _ANSI.sub("", text).strip()
     return text if len(text) <= MESSAGE_LIMIT else text[: MESSAGE_LIMIT - 1] + "…"
@@ -241,6 +210,8 @@ def grade_submission(
     expected: str | None = None,
     timeout: int = DEFAULT_TIMEOUT,
     memory_mb: int = DEFAULT_MEMORY_MB,
+    budget: int = DEFAULT_BUDGET,
+    hidden: Sequence[Path] = (),
 ) -> SubmissionResult:
     """Grade one notebook; a broken one becomes a result with ``errors``, never an exception.
 
@@ -249,7 +220,9 @@ def grade_submission(
         exercises: The manifest's exercises.
         expected: The exercise every submission should be (``--exercise``), if any.
         timeout: Seconds one cell may run.
-        memory_mb: Address-space limit of the kernel, in MiB.
+        memory_mb: Memory cap of the kernel, in MiB (see :mod:`mlcicd.grade.sandbox`).
+        budget: Seconds the whole submission may take, whatever its number of cells.
+        hidden: Folders its kernel must not see (every learner's folder).
     """
     path, learner = submission.path, submission.learner
     exercise: ExerciseSpec | None = None
@@ -270,28 +243,31 @@ def grade_submission(
     if lacking is not None:
         return not_gradable(submission, exercise, lacking)
     prepared = prepare(nb, exercise)
-    cells = sum(cell.get("cell_type") == "code" for cell in prepared.nb.cells)
-    environ = kernel_environment(os.environ)
-    with tempfile.TemporaryDirectory(prefix="mlcicd-grade-") as folder:
-        graded = Path(folder) / exercise.notebook
-        write(prepared.nb, graded)
-        try:
-            results = run_nbval(
-                [graded.name],
-                Path(folder) / "nbval.xml",
-                cwd=Path(folder),
-                cell_timeout=timeout,
-                env=environ,
-                prefix=_offline_prefix(),
-                preexec_fn=_limits(memory_mb),
-                timeout=(cells + 2) * (timeout + 10) + 60,
-            ).get(graded.name, {})
-        except CourseError as error:
-            return SubmissionResult(
-                str(path), learner, exercise.name, 0, exercise.max_score,
-                errors=(_clip(f"grading did not run: {error.message}"),),
-                warnings=prepared.warnings,
-            )  # fmt: skip
+    try:
+        results, sandbox = run_graded(
+            prepared.nb,
+            exercise.notebook,
+            timeout=timeout,
+            memory_mb=memory_mb,
+            budget=budget,
+            hidden=hidden,
+        )
+    except NbvalTimeout:
+        # A fixed budget, whatever the number of cells: padding a notebook with cells
+        # cannot buy time, and the submission scores 0 as a whole (never an error row).
+        stopped = f"the submission ran past its {budget} s budget and was stopped"
+        return SubmissionResult(
+            str(path), learner, exercise.name, 0, exercise.max_score,
+            tuple(CheckpointResult(c.id, 0, c.points, "timeout", stopped)
+                  for c in exercise.checkpoints),
+            warnings=(*prepared.warnings, stopped), sandbox=isolation().sentence(memory_mb),
+        )  # fmt: skip
+    except CourseError as error:
+        return SubmissionResult(
+            str(path), learner, exercise.name, 0, exercise.max_score,
+            errors=(_clip(f"grading did not run: {error.message}"),),
+            warnings=prepared.warnings, sandbox=isolation().sentence(memory_mb),
+        )  # fmt: skip
     checkpoints = []
     for spec in exercise.checkpoints:
         if spec.id in prepared.deleted:
@@ -314,6 +290,7 @@ def grade_submission(
         tuple(checkpoints),
         errors=tuple(f"not gradable on this machine: {c.message}" for c in unable[:1]),
         warnings=prepared.warnings,
+        sandbox=sandbox,
     )
 
 
@@ -339,6 +316,14 @@ def not_gradable(submission: Submission, exercise: ExerciseSpec, problem: str) -
     )
 
 
+#: What every kernel imports: Python itself and the course's packages.
+_COURSE_CODE = (
+    Path(sys.base_prefix),
+    Path(__file__).resolve().parents[1],
+    Path(__file__).resolve().parents[2] / "churn",
+)
+
+
 def grade(
     submissions: Sequence[Submission],
     exercises: Mapping[str, ExerciseSpec],
@@ -347,17 +332,30 @@ def grade(
     expected: str | None = None,
     timeout: int = DEFAULT_TIMEOUT,
     memory_mb: int = DEFAULT_MEMORY_MB,
+    budget: int = DEFAULT_BUDGET,
+    require_sandbox: bool = False,
 ) -> list[SubmissionResult]:
     """Grade ``submissions``, ``workers`` at a time; the results keep their order.
 
     Each submission runs in its own nbval process, so a thread per worker is
-    enough to keep ``workers`` of them running.
+    enough to keep ``workers`` of them running. Every kernel is sandboxed where
+    the machine allows it; no kernel sees any learner's folder.
+
+    Raises:
+        GradeError: When ``require_sandbox`` is set and no sandbox can be made here.
     """
+    place = isolation()
+    if require_sandbox and not place.sandbox:
+        raise GradeError(f"--require-sandbox: no sandbox can be made here: {place.problem}")
+    hidden = hidden_folders(
+        (s.path.parent for s in submissions), protect=(Path(sys.prefix), *_COURSE_CODE)
+    )
 
     def one(submission: Submission) -> SubmissionResult:
         return grade_submission(
-            submission, exercises, expected=expected, timeout=timeout, memory_mb=memory_mb
-        )
+            submission, exercises, expected=expected, timeout=timeout, memory_mb=memory_mb,
+            budget=budget, hidden=hidden,
+        )  # fmt: skip
 
     if workers <= 1:
         return flag_duplicates([one(s) for s in submissions])
