@@ -4,10 +4,11 @@ The local runner does not emulate batch builds, so the test plays CodeBuild's
 part: it starts the build with ``SHARD=1``, the value the ``build-matrix``
 gives the first build. The source is a small course fork: the repository's
 ``exercises/`` (the manifest and the notebooks) and a ``submissions/`` folder
-with one learner's copy of exercise 08, the fastest to grade. The install line
-(``pip install --no-compile '.[grade]'``) does not really run: a stand-in
-``pip`` first on the build's ``PATH`` records its arguments, and the real
-``mlcicd`` is found in this virtual environment.
+with one learner's copy of exercise 08, the fastest to grade. The install
+lines (``apt-get`` for bubblewrap, then ``pip install --no-compile '.[grade]'``)
+do not really run: a stand-in ``apt-get`` and ``pip`` first on the build's
+``PATH`` record their arguments, and the real ``mlcicd`` is found in this
+virtual environment.
 """
 
 from __future__ import annotations
@@ -51,12 +52,14 @@ def fork(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def stand_in(tmp_path: Path) -> Path:
-    """A folder holding a ``pip`` that writes its arguments to ``pip.log`` and succeeds."""
+    """A folder holding ``pip`` and ``apt-get`` that log their arguments (``<name>.log``)."""
     folder = tmp_path / "stand-in"
     folder.mkdir()
-    pip = folder / "pip"
-    pip.write_text(f'#!/bin/sh\necho "$*" >> "{folder / "pip.log"}"\nexit 0\n', encoding="utf-8")
-    pip.chmod(0o755)
+    for name in ("pip", "apt-get"):
+        tool = folder / name
+        log = folder / f"{name}.log"
+        tool.write_text(f'#!/bin/sh\necho "$*" >> "{log}"\nexit 0\n', encoding="utf-8")
+        tool.chmod(0o755)
     return folder
 
 
@@ -75,7 +78,12 @@ def test_one_shard_of_the_grading_buildspec_grades_its_submission(
         spec, source_dir=fork, workdir=tmp_path / "work", env=env, output=log, build_id="grade:1"
     )
     assert result.status == "SUCCEEDED", log.getvalue()
-    # The course was "installed" from the source root, as CodeBuild would.
+    # bubblewrap came from Ubuntu's packages (as root: no sudo), and the course
+    # was "installed" from the source root, as CodeBuild would.
+    assert (stand_in / "apt-get.log").read_text(encoding="utf-8").splitlines() == [
+        "update -q",
+        "install -y -q bubblewrap",
+    ]
     assert (stand_in / "pip.log").read_text(encoding="utf-8").splitlines() == [
         "install --no-compile .[grade]"
     ]

@@ -144,54 +144,209 @@ def test_an_edited_stored_output_is_replaced_by_the_success_line() -> None:
     assert graded.outputs[0]["output_type"] == "stream"
 
 
-def test_a_deleted_checkpoint_is_listed_and_reported() -> None:
-    nb = learner_notebook()
-    del nb.cells[5]
-
-    prepared = prepare(nb, TWO)
-
-    assert prepared.deleted == ("98.2",)
-    assert prepared.warnings == ("checkpoint 98.2 was deleted: it scores 0",)
-    assert dict(prepared.positions) == {"98.1": 2}
+def copy_of(cell: NotebookNode, cell_id: str) -> NotebookNode:
+    """Return a pasted copy of a cell (JupyterLab gives it a new id)."""
+    cell = copy.deepcopy(cell)
+    cell["id"] = cell_id
+    return cell
 
 
-def test_a_duplicated_checkpoint_keeps_the_first_and_drops_the_copy() -> None:
-    nb = learner_notebook()
-    nb.cells.insert(5, copy.deepcopy(nb.cells[3]))  # a copy of 98.1 after answer-2
-    nb.cells[5]["id"] = "my-copy"
-
-    prepared = prepare(nb, TWO)
-
-    assert prepared.warnings == ("checkpoint 98.1 is duplicated (cell 6): the copy is ignored",)
-    assert "my-copy" not in ids(prepared.nb)
-    assert ids(prepared.nb) == ids(learner_notebook())
-    assert dict(prepared.positions) == {"98.1": 2, "98.2": 4}
+def paste_above(nb: NotebookNode) -> None:
+    """Paste a copy of checkpoint 98.1 above answer-1, keeping the original below it."""
+    nb.cells.insert(2, copy_of(nb.cells[3], "my-copy"))
 
 
-def test_swapped_checkpoints_are_reported_as_moved_and_graded_where_they_are() -> None:
-    nb = learner_notebook()
+def move_above(nb: NotebookNode) -> None:
+    """Move checkpoint 98.1 above answer-1."""
+    nb.cells[2], nb.cells[3] = nb.cells[3], nb.cells[2]
+
+
+def scratch_between(nb: NotebookNode) -> None:
+    """Add a scratch cell between answer-1 and its checkpoint."""
+    nb.cells.insert(3, n.code("print(double(2))", cell_id="scratch"))
+
+
+def two_copies_below(nb: NotebookNode) -> None:
+    """Paste copies of checkpoint 98.1 right below it and below checkpoint 98.2."""
+    check = nb.cells[3]
+    nb.cells.insert(6, copy_of(check, "copy-b"))
+    nb.cells.insert(4, copy_of(check, "copy-a"))
+
+
+def lose_ids(nb: NotebookNode) -> None:
+    """Give the solution cells new ids, as copying them into a new notebook does."""
+    nb.cells[2]["id"], nb.cells[4]["id"] = "lost-1", "lost-2"
+
+
+def ids_lost_copy_above(nb: NotebookNode) -> None:
+    lose_ids(nb)
+    paste_above(nb)
+
+
+def ids_lost_copy_at_the_end(nb: NotebookNode) -> None:
+    lose_ids(nb)
+    nb.cells.insert(6, copy_of(nb.cells[3], "my-copy"))
+
+
+def swap_sections(nb: NotebookNode) -> None:
+    """Put the second answer and its checkpoint first."""
     intro, setup, answer1, check1, answer2, check2, outro = nb.cells
     nb.cells = [intro, setup, answer2, check2, answer1, check1, outro]
 
-    prepared = prepare(nb, TWO)
 
-    assert prepared.warnings == (
-        "checkpoints were moved: they run in the order 98.2, 98.1 instead of 98.1, 98.2; "
-        "each is graded where it is",
-    )
-    assert dict(prepared.positions) == {"98.2": 2, "98.1": 4}
+def delete_second(nb: NotebookNode) -> None:
+    del nb.cells[5]
 
 
-def test_a_checkpoint_above_the_cell_it_checks_is_reported_as_moved() -> None:
+def edit_original_below_a_copy(nb: NotebookNode) -> None:
+    paste_above(nb)
+    add_print(nb.cells[4])
+
+
+UNTOUCHED = [
+    "intro",
+    "setup",
+    "answer-1",
+    "checkpoint-98-1",
+    "answer-2",
+    "checkpoint-98-2",
+    "outro",
+]
+LOST = ["intro", "setup", "lost-1", "checkpoint-98-1", "lost-2", "checkpoint-98-2", "outro"]
+IGNORED = "checkpoint 98.1 is duplicated: cell {} is ignored; the checkpoint is graded after its "
+IGNORED += "solution cell (cell {})"
+LAST = "checkpoint 98.1 is duplicated: cell {} is ignored; its solution cell is not found, so "
+LAST += "the last copy (cell {}) is graded"
+EDITED_5 = "checkpoint 98.1 was edited (cell 5): graded from the course's own cell"
+
+
+@pytest.mark.parametrize(
+    ("change", "graded", "warnings", "positions", "deleted"),
+    [
+        (paste_above, UNTOUCHED, [IGNORED.format(3, 4)], {"98.1": 2, "98.2": 4}, ()),
+        (
+            move_above,
+            UNTOUCHED,
+            [
+                "checkpoint 98.1 was moved above the cell it checks: cell 3 is ignored; the "
+                "checkpoint is graded after its solution cell (cell 4)"
+            ],
+            {"98.1": 2, "98.2": 4},
+            (),
+        ),
+        (
+            scratch_between,
+            [*UNTOUCHED[:3], "scratch", *UNTOUCHED[3:]],
+            [],
+            {"98.1": 3, "98.2": 5},
+            (),
+        ),
+        (
+            two_copies_below,
+            UNTOUCHED,
+            [IGNORED.format(5, 3), IGNORED.format(8, 3)],
+            {"98.1": 2, "98.2": 4},
+            (),
+        ),
+        (ids_lost_copy_above, LOST, [LAST.format(3, 5)], {"98.1": 2, "98.2": 4}, ()),
+        (
+            ids_lost_copy_at_the_end,
+            ["intro", "setup", "lost-1", "lost-2", "checkpoint-98-2", "checkpoint-98-1", "outro"],
+            [
+                LAST.format(4, 7),
+                "checkpoints were moved: they run in the order 98.2, 98.1 instead of 98.1, 98.2",
+            ],
+            {"98.2": 3, "98.1": 4},
+            (),
+        ),
+        (
+            swap_sections,
+            [
+                "intro",
+                "setup",
+                "answer-2",
+                "checkpoint-98-2",
+                "answer-1",
+                "checkpoint-98-1",
+                "outro",
+            ],
+            ["checkpoints were moved: they run in the order 98.2, 98.1 instead of 98.1, 98.2"],
+            {"98.2": 2, "98.1": 4},
+            (),
+        ),
+        (
+            delete_second,
+            [*UNTOUCHED[:5], "outro"],
+            ["checkpoint 98.2 was deleted: it scores 0"],
+            {"98.1": 2},
+            ("98.2",),
+        ),
+        (
+            edit_original_below_a_copy,
+            UNTOUCHED,
+            [EDITED_5, IGNORED.format(3, 4)],
+            {"98.1": 2, "98.2": 4},
+            (),
+        ),
+    ],
+    ids=[
+        "a copy pasted above the solution",
+        "moved above the solution",
+        "a scratch cell between solution and checkpoint",
+        "two copies below",
+        "ids lost: the last claiming cell, here the original",
+        "ids lost: the last claiming cell, here a copy at the end",
+        "swapped sections",
+        "deleted",
+        "the graded cell is the one reported as edited",
+    ],
+)
+def test_each_checkpoint_is_graded_after_its_solution_cell(
+    change: Callable[[NotebookNode], None],
+    graded: list[str],
+    warnings: list[str],
+    positions: dict[str, int],
+    deleted: tuple[str, ...],
+) -> None:
     nb = learner_notebook()
-    nb.cells[2], nb.cells[3] = nb.cells[3], nb.cells[2]
+    change(nb)
+    before = copy.deepcopy(nb)
 
     prepared = prepare(nb, TWO)
 
-    assert prepared.warnings == (
-        "checkpoint 98.1 was moved above the cell it checks; it is graded where it is",
+    assert ids(prepared.nb) == graded
+    assert list(prepared.warnings) == warnings
+    assert dict(prepared.positions) == positions
+    assert prepared.deleted == deleted
+    for checkpoint_id, points in (("98.1", 2), ("98.2", 1)):
+        if checkpoint_id not in deleted:
+            where = graded.index(n.checkpoint_cell_id(checkpoint_id))
+            assert prepared.nb.cells[where] == n.checkpoint_cell(checkpoint_id, points)
+    assert nb == before
+
+
+SHARED = ExerciseSpec(
+    "98_shared", "98_shared.ipynb", (spec("98.1", 2, "answer-1"), spec("98.2", 1, "answer-1"))
+)
+
+
+def test_two_checkpoints_after_one_solution_cell_keep_their_order() -> None:
+    nb = n.new_notebook(
+        [
+            n.checkpoint_cell("98.2", 1),  # moved above the solution cell
+            n.solution(ANSWER, cell_id="answer-1"),
+            n.checkpoint_cell("98.1", 2),
+        ]
     )
-    assert dict(prepared.positions) == {"98.1": 1, "98.2": 4}
+
+    prepared = prepare(nb, SHARED)
+
+    assert ids(prepared.nb) == ["answer-1", "checkpoint-98-1", "checkpoint-98-2"]
+    assert dict(prepared.positions) == {"98.1": 1, "98.2": 2}
+    assert prepared.warnings == (
+        "checkpoint 98.2 was moved above the cell it checks: cell 1 is ignored; the checkpoint "
+        "is graded after its solution cell (cell 2)",
+    )
 
 
 def without_metadata(cell: NotebookNode, *, cell_id: str = "mine") -> NotebookNode:

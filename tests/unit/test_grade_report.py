@@ -7,6 +7,7 @@ import io
 import json
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -60,6 +61,79 @@ def test_the_table_of_nothing_says_so() -> None:
     assert table([]) == "0 submission(s): 0 graded, 0 not gradable."
 
 
+FORGED = "bob\n  total 10/10"
+
+
+def test_a_learner_folder_with_a_newline_cannot_forge_a_total_line() -> None:
+    result = SubmissionResult(
+        f"subs/{FORGED}/02_unit_tests.ipynb",
+        FORGED,
+        "02_unit_tests",
+        0,
+        5,
+        (CheckpointResult("02.1", 0, 2, "failed", f"{FORGED}"),),
+        warnings=(f"cell named {FORGED}",),
+    )
+
+    lines = table([result]).splitlines()
+
+    assert [line for line in lines if line.startswith("  total")] == ["  total 0/5"]
+    assert lines[0] == r"subs/bob\n  total 10/10/02_unit_tests.ipynb (02_unit_tests)"
+    assert lines[2] == r"  02.1        0/2     failed   bob\n  total 10/10"
+    assert lines[3] == r"  warning: cell named bob\n  total 10/10"
+
+
+def tainted(field: str, text: str) -> SubmissionResult:
+    """Return a result with ``text`` in one field the table prints."""
+    result = replace(graded(), path="subs/x.ipynb")
+    if field in ("id", "status", "message"):
+        first = replace(result.checkpoints[0], **{field: text})
+        return replace(result, checkpoints=(first, *result.checkpoints[1:]))
+    if field in ("errors", "warnings"):
+        return replace(result, **{field: (text,)})
+    return replace(result, **{field: text})
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a\n  total 9/9",
+        "a\r  total 9/9",
+        "\x1b[2K\x1b[1A  total 9/9",
+        "a\u2028b",
+        "a\x85b",
+        "a\x00",
+    ],
+    ids=["newline", "carriage return", "ANSI erase and up", "line separator", "NEL", "NUL"],
+)
+@pytest.mark.parametrize(
+    "field", ["path", "exercise", "id", "status", "message", "errors", "warnings"]
+)
+def test_no_field_can_add_a_line_or_a_control_character(field: str, text: str) -> None:
+    clean = table([tainted(field, "a")])
+
+    shown = table([tainted(field, text)])
+
+    assert len(shown.splitlines()) == len(clean.splitlines())
+    assert all(line.isprintable() for line in shown.splitlines())
+    assert "\r" not in shown and "\x1b" not in shown
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("\x1b[32mpassed\x1b[0m", r"\x1b[32mpassed\x1b[0m"),
+        ("tab\there", r"tab\there"),
+        ("a\r\nb", r"a\r\nb"),
+        ("d\u00e9j\u00e0 vu \u2713 C:\\temp", "d\u00e9j\u00e0 vu \u2713 C:\\temp"),
+    ],
+    ids=["ANSI colour", "tab", "CRLF", "printable text and a backslash are kept"],
+)
+def test_a_message_is_shown_with_its_control_characters_escaped(text: str, shown: str) -> None:
+    line = table([tainted("message", text)]).splitlines()[2]
+    assert line == f"  02.1        2/2     passed   {shown}"
+
+
 def from_dict(data: dict) -> SubmissionResult:
     """Rebuild a result from its JSON shape."""
     return SubmissionResult(
@@ -79,6 +153,7 @@ def test_json_round_trips_to_the_results() -> None:
     assert [from_dict(s) for s in data["submissions"]] == results
     assert set(data["submissions"][0]) == {
         "path", "learner", "exercise", "score", "max_score", "checkpoints", "errors", "warnings",
+        "sandbox",
     }  # fmt: skip
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from mlcicd.course.nbval_run import CellResult, NbvalResults
 from mlcicd.exceptions import GradeError
 from mlcicd.grade import kernel, run
 from mlcicd.grade.manifest import CheckpointSpec, ExerciseSpec
-from mlcicd.grade.model import SubmissionResult
+from mlcicd.grade.model import CheckpointResult, SubmissionResult
 from mlcicd.grade.run import (
     MESSAGE_LIMIT,
     Submission,
@@ -411,11 +412,18 @@ def fake_nbval(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Any]]:
     """
     seen: list[Any] = []
 
-    def fake(paths: Sequence[str], report: Path, *, cwd: Path, **kwargs: object) -> NbvalResults:
+    def fake(paths: Sequence[str], report: Path, *, cwd: Path, **kwargs: Any) -> NbvalResults:
         (name,) = paths
         nb = n.read(cwd / name)
         seen.append(nb)
         code_cells = [c for c in nb.cells if c.cell_type == "code"]
+        # The outside verdicts agree with nbval, as the real nbval process would write them.
+        setting = json.loads(kwargs["env"][kernel.SANDBOX_ENV])
+        verdicts = {
+            checkpoint: {"passed": checkpoint != "08.2", "line": f"Checkpoint {checkpoint} ..."}
+            for checkpoint in setting["checkpoints"].values()
+        }
+        Path(setting["verdicts"]).write_text(json.dumps(verdicts))
         return {
             str(name): {
                 number: CellResult("failed", failure("Checkpoint 08.2 failed (0/3 points): no"))
@@ -612,3 +620,36 @@ def test_a_learner_handing_in_one_exercise_twice_is_warned_on_each_copy() -> Non
         "08_codepipeline-Copy1.ipynb): each is graded; keep one",
     )
     assert [r.score for r in results] == [1] * 6  # nothing dropped, nothing rescored
+
+
+PASSED = CheckpointResult("08.1", 2, 2, "passed", "")
+FAILED = CheckpointResult("08.1", 0, 2, "failed", "Checkpoint 08.1 failed (0/2 points): kernel")
+OUT_FAIL = (False, "Checkpoint 08.1 failed (0/2 points): outside")
+
+
+@pytest.mark.parametrize(
+    ("seen", "verdict", "status", "points", "message", "review"),
+    [
+        (PASSED, (True, "Checkpoint 08.1 passed (2/2 points)"), "passed", 2, "", False),
+        # The kernel printed the success line; the check run outside says otherwise.
+        (PASSED, OUT_FAIL, "failed", 0, OUT_FAIL[1], True),
+        (PASSED, None, "failed", 0, "the grader's own run of the check did not happen", True),
+        (FAILED, (True, "Checkpoint 08.1 passed (2/2 points)"), "failed", 0, FAILED.message, True),
+        # Both failed: the message is the outside one, which learner code cannot write.
+        (FAILED, OUT_FAIL, "failed", 0, OUT_FAIL[1], False),
+        (replace(FAILED, status="timeout", message="t"), OUT_FAIL, "timeout", 0, "t", False),
+    ],
+)
+def test_a_checkpoint_scores_only_when_nbval_and_the_outside_verdict_agree(
+    seen: CheckpointResult,
+    verdict: tuple[bool, str] | None,
+    status: str,
+    points: int,
+    message: str,
+    review: bool,
+) -> None:
+    judged, warning = run.judge(seen, verdict)
+    assert (judged.status, judged.points, judged.message) == (status, points, message)
+    assert (warning is not None) == review
+    if warning:
+        assert warning.startswith("review checkpoint 08.1:")

@@ -160,6 +160,12 @@ def sns_notify_buildspec(
 #: The batch variable that tells each build of a sharded grading which shard it grades.
 SHARD_VARIABLE = "SHARD"
 
+#: Installs bubblewrap (``bwrap``), the sandbox ``mlcicd grade`` puts each submission in.
+#: CodeBuild's curated ``aws/codebuild/standard`` images are Ubuntu and builds run as
+#: root, so apt-get needs no sudo; an image's package lists may be stale or absent, hence
+#: the update.
+BUBBLEWRAP_INSTALL = ("apt-get update -q", "apt-get install -y -q bubblewrap")
+
 
 def grading_buildspec(
     targets: str = "submissions",
@@ -171,6 +177,7 @@ def grading_buildspec(
     shards: int = 1,
     workers: int = 1,
     gradebook: bool = False,
+    sandbox: bool = True,
 ) -> Buildspec:
     """Grade submissions with ``mlcicd grade``, with the grades as a test report.
 
@@ -183,6 +190,20 @@ def grading_buildspec(
     <report_dir>/grades.json``. The ``grades`` report group shows one test per
     graded checkpoint; the JSON file (and the CSV gradebook, with ``gradebook``)
     is kept as the build's artifact.
+
+    With ``sandbox`` the install phase first installs bubblewrap (Debian's
+    ``bubblewrap`` package, :data:`BUBBLEWRAP_INSTALL`), so the grader can put
+    each submission in its own sandbox. Whether bubblewrap can make namespaces
+    inside CodeBuild's build container is not documented: the only switch AWS
+    offers is the project's *privileged mode* ("Enable this flag if you want to
+    build Docker images or want your builds to get elevated privileges", see
+    "Create a build project (console)", Environment,
+    https://docs.aws.amazon.com/codebuild/latest/userguide/create-project.html#create-project-console-environment,
+    and ``privilegedMode`` in
+    https://docs.aws.amazon.com/codebuild/latest/APIReference/API_ProjectEnvironment.html),
+    which is documented for running Docker only. So the command does not pass
+    ``--require-sandbox``: the grader falls back where bwrap fails, and its
+    JSON, table and feedback say which sandbox was in force.
 
     With ``shards`` above 1 the buildspec declares a CodeBuild *batch build*:
     a ``build-matrix`` whose dynamic variable ``SHARD`` takes the values
@@ -204,6 +225,9 @@ def grading_buildspec(
         shards: Builds the class is split across; 1 is one ordinary build.
         workers: Submissions each build grades at the same time (``-n``).
         gradebook: Also write the CSV gradebook (``--csv``) and keep it.
+        sandbox: Install bubblewrap first (needs a Debian or Ubuntu image, such as
+            ``aws/codebuild/standard``); False leaves it out, and the grader then
+            reports that no sandbox was in force.
 
     Returns:
         The buildspec.
@@ -230,11 +254,12 @@ def grading_buildspec(
         kept.append(f"{report_dir}/gradebook{'-*' if suffix else ''}.csv")
     report_file = "grades-*.xml" if shards > 1 else "grades.xml"
     versions = {"python": python} | ({"nodejs": nodejs} if nodejs else {})
+    system = BUBBLEWRAP_INSTALL if sandbox else ()
     spec = (
         BuildspecBuilder()
         .runtime(**versions)
         # --no-compile: modules compile when first imported (aws-cdk-lib: ~25 s saved).
-        .install(f"pip install --no-compile {quote(package)}")
+        .install(*system, f"pip install --no-compile {quote(package)}")
         .build(" ".join(command))
         .report("grades", files=[report_file], base_directory=report_dir, file_format="JUNITXML")
         .artifacts(files=kept)

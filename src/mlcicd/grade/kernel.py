@@ -18,6 +18,7 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -25,7 +26,6 @@ from nbformat import NotebookNode
 
 from mlcicd.course.nbval_run import CellResult, run_nbval
 from mlcicd.course.notebook import write
-from mlcicd.grade.nbval_sandbox import SANDBOX_ENV
 from mlcicd.grade.sandbox import Cgroup, bwrap_arguments, isolation
 from mlcicd.testing.environment import DEFAULT_REGION, offline_environment
 
@@ -36,6 +36,9 @@ DEFAULT_TIMEOUT = 30
 DEFAULT_MEMORY_MB = 2048
 #: Seconds one submission may take in all, however many cells it has.
 DEFAULT_BUDGET = 600
+#: The environment variable telling nbval's process how to sandbox and judge
+#: (read by :mod:`mlcicd.grade.nbval_sandbox`).
+SANDBOX_ENV = "MLCICD_SANDBOX"
 #: The least address space a kernel gets where no cgroup caps its resident memory.
 ADDRESS_FLOOR_MB = 4096
 #: Largest file a graded kernel (or nbval's own log) may write.
@@ -76,15 +79,43 @@ def kernel_environment(base: Mapping[str, str]) -> dict[str, str]:
     return environ
 
 
+#: Runs a command in a new network namespace with loopback only, through bubblewrap
+#: (which needs no root where unprivileged user namespaces are allowed).
+_BWRAP_OFFLINE = ("bwrap", "--dev-bind", "/", "/", "--unshare-net", "--die-with-parent", "--")
+
+
 @cache
 def offline_prefix() -> tuple[str, ...]:
-    # A network namespace with loopback only, where the machine allows it (as
-    # scripts/offline); elsewhere the real-AWS guard and fake credentials remain.
+    """A command prefix giving nbval (and the kernel, which shares it) loopback only.
+
+    util-linux's ``unshare`` where this process may (root, as scripts/offline),
+    else bubblewrap; where neither works, () and the real-AWS guard and fake
+    credentials remain (the isolation sentence says so).
+    """
     if shutil.which("unshare") and shutil.which("ip"):
         probe = subprocess.run(["unshare", "-n", "true"], capture_output=True, check=False)
         if probe.returncode == 0:
             return ("unshare", "-n", "--", "sh", "-c", 'ip link set lo up && exec "$@"', "grade")
+    if shutil.which("bwrap"):
+        probe = subprocess.run([*_BWRAP_OFFLINE, "true"], capture_output=True, check=False)
+        if probe.returncode == 0:
+            return _BWRAP_OFFLINE
     return ()
+
+
+@dataclass(frozen=True)
+class Graded:
+    """What one run of a notebook gave.
+
+    Attributes:
+        cells: nbval's verdict per code cell (nbval's numbering).
+        verdicts: Checkpoint id -> (passed, line): the check run outside the kernel.
+        sandbox: One sentence on the isolation in force.
+    """
+
+    cells: Mapping[int, CellResult]
+    verdicts: Mapping[str, tuple[bool, str]]
+    sandbox: str
 
 
 def run_graded(
@@ -95,8 +126,9 @@ def run_graded(
     memory_mb: int = DEFAULT_MEMORY_MB,
     budget: int = DEFAULT_BUDGET,
     hidden: Sequence[Path] = (),
-) -> tuple[dict[int, CellResult], str]:
-    """Run ``nb`` (saved as ``name``) under nbval with its kernel sandboxed.
+    checkpoints: Mapping[int, str] | None = None,
+) -> Graded:
+    """Run ``nb`` (saved as ``name``) under nbval with its kernel sandboxed, judging outside.
 
     Args:
         nb: The notebook to grade (already prepared).
@@ -105,9 +137,7 @@ def run_graded(
         memory_mb: The kernel's memory cap in MiB (resident where a cgroup can be made).
         budget: Seconds the whole run may take.
         hidden: Folders the kernel must not see (the learners' folders).
-
-    Returns:
-        nbval's verdict per code cell, and one sentence on the isolation in force.
+        checkpoints: nbval's code cell number -> checkpoint id, for the outside verdicts.
 
     Raises:
         CourseError: When nbval did not run, or ran past ``budget``.
@@ -120,21 +150,25 @@ def run_graded(
     environ = kernel_environment(os.environ)
     with tempfile.TemporaryDirectory(prefix="mlcicd-grade-") as folder:
         root = Path(folder)
-        work, sockets = root / "work", root / "kernel"
+        work, sockets, verdicts = root / "work", root / "kernel", root / "verdicts.json"
         work.mkdir()
         sockets.mkdir()
         write(nb, work / name)
         group = Cgroup.create(memory_mb) if place.sandbox and place.cgroup else None
-        module = "mlcicd.course.pytest_main"
+        setting: dict[str, object] = {
+            "checkpoints": {str(k): v for k, v in (checkpoints or {}).items()},
+            "verdicts": str(verdicts),
+            "timeout": timeout,
+        }
         if place.sandbox:
             inside = bwrap_arguments(work, hidden, keep=(sockets,))
-            prefix = [*(group.enter() if group else []), *inside]
-            environ[SANDBOX_ENV] = json.dumps({"prefix": prefix, "folder": str(sockets)})
-            module = "mlcicd.grade.nbval_sandbox"
+            setting |= {"prefix": [*(group.enter() if group else []), *inside]}
+            setting |= {"folder": str(sockets)}
             if group is not None:
                 # The cgroup caps what is resident; the address-space limit stays only as a
                 # backstop for nbval's own process (V8 reserves far more than it uses).
                 address_mb = max(4 * memory_mb, 16384)
+        environ[SANDBOX_ENV] = json.dumps(setting)
         try:
             results = run_nbval(
                 [name],
@@ -145,9 +179,25 @@ def run_graded(
                 prefix=offline_prefix(),
                 preexec_fn=limits(address_mb),
                 timeout=budget,
-                module=module,
+                module="mlcicd.grade.nbval_sandbox",
             )
+            judged = read_verdicts(verdicts)
         finally:
             if group is not None:
                 group.remove()
-    return results.get(name, {}), sentence
+    return Graded(results.get(name, {}), judged, sentence)
+
+
+def read_verdicts(path: Path) -> dict[str, tuple[bool, str]]:
+    """The outside verdicts nbval's process wrote; none when it wrote no readable file."""
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {
+        str(k): (v.get("passed") is True, str(v.get("line", "")))
+        for k, v in data.items()
+        if isinstance(v, dict)
+    }

@@ -1,12 +1,17 @@
-"""``python -m mlcicd.grade.nbval_sandbox ARGS``: pytest with nbval's kernels started in a sandbox.
+"""``python -m mlcicd.grade.nbval_sandbox ARGS``: nbval with sandboxed kernels and outside verdicts.
 
-The one place that reaches into nbval's internals (``nbval.kernel.start_new_kernel``
-and its kernel-spec manager): :func:`install` replaces how nbval starts a kernel,
-so that pytest, nbval and the JUnit report stay outside and only the kernel runs
-under the command prefix given in :data:`SANDBOX_ENV` (a JSON object:
-``{"prefix": [...], "folder": "..."}``). A sandboxed kernel has its own network
-namespace, so it talks to nbval over Unix sockets (ZeroMQ's ``ipc`` transport) in
-``folder``, the one folder both sides see; its connection file lies there too.
+The one place that reaches into nbval's internals (``nbval.kernel.start_new_kernel``,
+its kernel-spec manager, and a cell item's ``cell_num`` and ``parent.kernel``).
+:data:`SANDBOX_ENV` holds a JSON object:
+
+* ``prefix`` and ``folder``: :func:`install` replaces how nbval starts a kernel, so
+  that pytest, nbval and the JUnit report stay outside and only the kernel runs
+  under ``prefix``. The kernel talks to nbval over Unix sockets (ZeroMQ's ``ipc``
+  transport) in ``folder``, the one folder both sides see, with its connection file;
+* ``checkpoints`` (code cell number -> checkpoint id), ``verdicts`` (a file) and
+  ``timeout``: :class:`OutsideVerdicts` runs each checkpoint's check in this
+  process right after nbval has run its cell (:mod:`mlcicd.grade.remote`) and
+  writes every verdict to ``verdicts``, where the sandbox cannot write.
 tests/unit/test_grade_nbval_sandbox.py fails, naming what changed, when an nbval
 upgrade moves these internals.
 """
@@ -16,12 +21,13 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-#: The environment variable carrying the sandbox command prefix and the socket folder.
-SANDBOX_ENV = "MLCICD_SANDBOX"
+import pytest
+
+from mlcicd.grade.kernel import SANDBOX_ENV
 
 
 def _spec_manager(prefix: Sequence[str]) -> Any:
@@ -86,17 +92,68 @@ def install(setting: str) -> None:
     nbval.kernel.start_new_kernel = start
 
 
+class OutsideVerdicts:
+    """A pytest plugin: after nbval runs a checkpoint cell, judge it here, outside the kernel.
+
+    Args:
+        checkpoints: nbval's code cell number -> checkpoint id.
+        verdicts: The file the verdicts are written to, as JSON.
+        timeout: Seconds one request to the kernel may take.
+    """
+
+    def __init__(self, checkpoints: Mapping[int, str], verdicts: Path, timeout: float) -> None:
+        from mlcicd.grade.remote import MotoEndpoint
+
+        self.checkpoints, self.path, self.timeout = checkpoints, verdicts, timeout
+        self.found: dict[str, dict[str, Any]] = {}
+        self.moto = MotoEndpoint()
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_call(self, item: Any) -> Any:
+        try:
+            return (yield)  # nbval's own verdict is read from its report
+        finally:
+            self.judge(item)
+
+    def judge(self, item: Any) -> None:
+        """Run the check of the checkpoint in nbval cell ``item``, if it is one, here."""
+        checkpoint_id = self.checkpoints.get(getattr(item, "cell_num", -1))
+        kernel = getattr(getattr(item, "parent", None), "kernel", None)
+        if checkpoint_id is None or kernel is None:
+            return
+        from mlcicd.grade.remote import KernelLink, outside_verdict
+
+        link = KernelLink(kernel.kc, kernel.km.interrupt_kernel, self.timeout, self.moto)
+        try:
+            passed, line = outside_verdict(checkpoint_id, link)
+        except Exception as error:  # a broken verdict is a failed one
+            passed, line = False, f"Checkpoint {checkpoint_id} could not be judged: {error}"
+        self.found[checkpoint_id] = {"passed": passed, "line": line}
+
+    def pytest_sessionfinish(self) -> None:
+        self.moto.stop()
+        self.path.write_text(json.dumps(self.found, indent=1))
+
+
 def main() -> int:
-    """Install the sandbox (when :data:`SANDBOX_ENV` is set) and run pytest."""
+    """Install the sandbox and outside verdicts (as :data:`SANDBOX_ENV` says); run pytest."""
     from mlcicd.startup import skip_unused_grammar
 
     skip_unused_grammar()
     setting = os.environ.pop(SANDBOX_ENV, "")
+    plugins: list[Any] = []
     if setting:
-        install(setting)
-    import pytest
-
-    return int(pytest.main())
+        data = json.loads(setting)
+        if data.get("prefix"):
+            install(setting)
+        if data.get("verdicts"):
+            verdicts = OutsideVerdicts(
+                {int(k): v for k, v in data["checkpoints"].items()},
+                Path(data["verdicts"]),
+                float(data.get("timeout", 30)),
+            )
+            plugins.append(verdicts)
+    return int(pytest.main(plugins=plugins))
 
 
 if __name__ == "__main__":

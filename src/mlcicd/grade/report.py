@@ -26,20 +26,38 @@ from mlcicd.course.notebook import write_text
 from mlcicd.grade.model import SubmissionResult
 
 
+def _shown(text: object) -> str:
+    """Return ``text`` on one line, each unprintable character escaped as ``repr`` does.
+
+    Names, messages and warnings come from learners' folders, files and notebooks: a
+    newline, a carriage return or an ANSI escape sequence in them must not forge a
+    line of the table or drive the terminal. They show as ``\\n``, ``\\r``, ``\\x1b``
+    (no quotes; a backslash is left as it is).
+    """
+    text = str(text)
+    if text.isprintable():
+        return text
+    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
+
+
 def table(results: Sequence[SubmissionResult]) -> str:
-    """Return the results as text: a block per submission and a class total."""
+    """Return the results as text: a block per submission and a class total.
+
+    Every field is shown through :func:`_shown`, so each line of the table is one
+    the grader wrote.
+    """
     blocks = []
     for result in results:
-        title = f"{result.path} ({result.exercise or 'unknown exercise'})"
-        lines = [title]
+        lines = [f"{_shown(result.path)} ({_shown(result.exercise or 'unknown exercise')})"]
         if result.errors:
-            lines += [f"  not graded: {error}" for error in result.errors]
+            lines += [f"  not graded: {_shown(error)}" for error in result.errors]
         else:
             lines.append(f"  {'checkpoint':<11} {'points':<7} {'status':<8} message")
             for c in result.checkpoints:
                 points = f"{c.points}/{c.max_points}"
-                lines.append(f"  {c.id:<11} {points:<7} {c.status:<8} {c.message}".rstrip())
-        lines += [f"  warning: {warning}" for warning in result.warnings]
+                row = f"  {_shown(c.id):<11} {points:<7} {_shown(c.status):<8} {_shown(c.message)}"
+                lines.append(row.rstrip())
+        lines += [f"  warning: {_shown(warning)}" for warning in result.warnings]
         lines.append(f"  total {result.score}/{result.max_score}")
         blocks.append("\n".join(lines))
     graded = sum(r.graded for r in results)

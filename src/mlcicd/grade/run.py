@@ -244,13 +244,14 @@ def grade_submission(
         return not_gradable(submission, exercise, lacking)
     prepared = prepare(nb, exercise)
     try:
-        results, sandbox = run_graded(
+        graded = run_graded(
             prepared.nb,
             exercise.notebook,
             timeout=timeout,
             memory_mb=memory_mb,
             budget=budget,
             hidden=hidden,
+            checkpoints={cell: i for i, cell in prepared.positions.items()},
         )
     except NbvalTimeout:
         # A fixed budget, whatever the number of cells: padding a notebook with cells
@@ -268,7 +269,8 @@ def grade_submission(
             errors=(_clip(f"grading did not run: {error.message}"),),
             warnings=prepared.warnings, sandbox=isolation().sentence(memory_mb),
         )  # fmt: skip
-    checkpoints = []
+    checkpoints, reviews = [], []
+    results = graded.cells
     for spec in exercise.checkpoints:
         if spec.id in prepared.deleted:
             checkpoints.append(
@@ -279,7 +281,10 @@ def grade_submission(
             continue
         cell = prepared.positions[spec.id]
         earlier = {i: r for i, r in results.items() if i < cell}
-        checkpoints.append(_checkpoint_result(spec.id, spec.points, results.get(cell), earlier))
+        seen = _checkpoint_result(spec.id, spec.points, results.get(cell), earlier)
+        judged, review = judge(seen, graded.verdicts.get(spec.id))
+        checkpoints.append(judged)
+        reviews += [review] if review else []
     unable = [c for c in checkpoints if c.status == NOT_GRADABLE]
     return SubmissionResult(
         str(path),
@@ -289,9 +294,47 @@ def grade_submission(
         exercise.max_score,
         tuple(checkpoints),
         errors=tuple(f"not gradable on this machine: {c.message}" for c in unable[:1]),
-        warnings=prepared.warnings,
-        sandbox=sandbox,
+        warnings=(*prepared.warnings, *reviews),
+        sandbox=graded.sandbox,
     )
+
+
+def judge(
+    seen: CheckpointResult, verdict: tuple[bool, str] | None
+) -> tuple[CheckpointResult, str | None]:
+    """Score a checkpoint only when nbval passed its cell *and* the outside verdict agrees.
+
+    nbval's verdict comes from the learner's kernel, which learner code can rig;
+    the outside verdict (:mod:`mlcicd.grade.remote`) cannot be. When they disagree
+    the checkpoint scores 0 and a ``review`` warning names it.
+
+    Args:
+        seen: What nbval's report gave.
+        verdict: (passed, line) of the check run outside the kernel; None when it did not run.
+
+    Returns:
+        The checkpoint's result, and a review warning when the two disagree.
+    """
+    if seen.status == "passed":
+        if verdict is not None and verdict[0]:
+            return seen, None
+        why = _clip(verdict[1]) if verdict else "the grader's own run of the check did not happen"
+        review = (
+            f"review checkpoint {seen.id}: the notebook showed its success line, but the "
+            "grader's own run of the check, outside the learner's kernel, did not pass; "
+            "it scores 0"
+        )
+        return replace(seen, points=0, status="failed", message=why), review
+    if verdict is not None and verdict[0] and seen.status == "failed":
+        review = (
+            f"review checkpoint {seen.id}: the grader's own run of the check passed, but the "
+            "notebook's checkpoint cell did not; it scores 0"
+        )
+        return seen, review
+    outside = _LINE.search(verdict[1]) if verdict is not None else None
+    if outside is not None and seen.status == "failed":
+        return replace(seen, message=_clip(outside.group(0))), None
+    return seen, None
 
 
 def not_gradable(submission: Submission, exercise: ExerciseSpec, problem: str) -> SubmissionResult:

@@ -6,8 +6,10 @@ starts, runs inside ``bwrap`` (Debian's ``bubblewrap``) with:
 * a read-only view of the whole file system (the course, the venv, Python),
   with the other learners' folders hidden and a private writable work folder,
   ``/tmp`` and home;
-* its own PID, network (loopback only), IPC and UTS namespaces, so it cannot
-  see or signal the grader or other submissions, nor reach any network;
+* its own PID, IPC and UTS namespaces, so it cannot see or signal the grader
+  or other submissions; the network namespace of the nbval process that runs
+  it, which has loopback only (:func:`mlcicd.grade.kernel.offline_prefix`)
+  and serves nothing but a moto server for that submission's checks;
 * no capabilities (``--cap-drop ALL`` when the grader runs as root), a new
   session (no terminal to inject into), and ``--die-with-parent``: when the
   kernel's launcher dies, the namespace's init dies and takes every process
@@ -70,7 +72,7 @@ class Isolation:
         else:
             caps = f"{memory_mb} MiB of address space only (no cgroup could be made here)"
         return (
-            "Sandbox: bubblewrap (read-only system, own PID and network namespaces, no "
+            "Sandbox: bubblewrap (read-only system, own PID namespace, loopback-only "
             f"network, private /tmp); capped at {caps}."
         )
 
@@ -128,7 +130,9 @@ def bwrap_arguments(work: Path, hidden: Iterable[Path], *, keep: Sequence[Path] 
     for folder in (work, *keep):
         if folder != Path("/"):
             args += ["--bind", str(folder), str(folder)]
-    args += ["--unshare-all", "--die-with-parent", "--new-session"]
+    # The network namespace is nbval's own (loopback only: see kernel.offline_prefix),
+    # shared so the kernel reaches the moto server the outside checks read.
+    args += ["--unshare-all", "--share-net", "--die-with-parent", "--new-session"]
     if os.geteuid() == 0:
         # bwrap keeps root's capabilities unless told: a root kernel could remount
         # the read-only view writable.
