@@ -594,7 +594,9 @@ def test_a_symlinked_submission_is_an_error_row_and_never_followed(
     result = grade_submission(submission, EXERCISES)
 
     assert submission.learner == "mallory"
-    assert (result.score, result.checkpoints, result.exercise) == (0, (), "")
+    # The error row keeps the exercise its name gives, and its maximum (2 + 3 points).
+    assert (result.score, result.checkpoints, result.exercise) == (0, (), "08_codepipeline")
+    assert result.max_score == 5
     assert result.errors[0].startswith("a symbolic link (or inside one), not a notebook")
 
 

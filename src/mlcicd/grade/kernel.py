@@ -162,8 +162,9 @@ def run_graded(
         }
         if place.sandbox:
             inside = bwrap_arguments(work, hidden, keep=(sockets,))
-            setting |= {"prefix": [*(group.enter() if group else []), *inside]}
-            setting |= {"folder": str(sockets)}
+            enter = group.enter() if group else []
+            setting |= {"prefix": [*enter, *inside], "folder": str(sockets), "enter": enter}
+            setting |= {"hidden": [str(folder) for folder in hidden]}
             if group is not None:
                 # The cgroup caps what is resident; the address-space limit stays only as a
                 # backstop for nbval's own process (V8 reserves far more than it uses).

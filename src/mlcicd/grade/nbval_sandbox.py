@@ -135,6 +135,14 @@ class OutsideVerdicts:
         self.path.write_text(json.dumps(self.found, indent=1))
 
 
+def _sandbox_learner_tests(enter: Sequence[str], hidden: Sequence[Path]) -> None:
+    """Run test modules a learner wrote (``run_pytest`` in a check) in a sandbox too."""
+    from mlcicd.course import pytest_run
+    from mlcicd.grade.sandbox import bwrap_arguments
+
+    pytest_run.sandboxed = lambda folder: [*enter, *bwrap_arguments(folder, hidden)]
+
+
 def main() -> int:
     """Install the sandbox and outside verdicts (as :data:`SANDBOX_ENV` says); run pytest."""
     from mlcicd.startup import skip_unused_grammar
@@ -146,6 +154,7 @@ def main() -> int:
         data = json.loads(setting)
         if data.get("prefix"):
             install(setting)
+            _sandbox_learner_tests(data.get("enter", []), [Path(p) for p in data.get("hidden", [])])
         if data.get("verdicts"):
             verdicts = OutsideVerdicts(
                 {int(k): v for k, v in data["checkpoints"].items()},

@@ -229,16 +229,16 @@ def grade_submission(
     if path.is_symlink() or path.parent.is_symlink():
         # A link may point at anything (../solutions, another learner's work): only a
         # learner's own file is graded. `mlcicd course collect` never makes links.
-        return SubmissionResult(
-            str(path), learner, "", 0, 0,
-            errors=("a symbolic link (or inside one), not a notebook: not graded; put the "
-                    "learner's notebook itself there (mlcicd course collect copies it)",),
+        return _error_row(
+            submission, exercises, expected,
+            "a symbolic link (or inside one), not a notebook: not graded; put the "
+            "learner's notebook itself there (mlcicd course collect copies it)",
         )  # fmt: skip
     try:
         nb = read(path)
         exercise = identify(nb, path, exercises, expected)
     except (CourseError, GradeError) as error:
-        return SubmissionResult(str(path), learner, "", 0, 0, errors=(_clip(error.message),))
+        return _error_row(submission, exercises, expected, _clip(error.message))
     lacking = missing_requirements(exercise.requires)
     if lacking is not None:
         return not_gradable(submission, exercise, lacking)
@@ -335,6 +335,28 @@ def judge(
     if outside is not None and seen.status == "failed":
         return replace(seen, message=_clip(outside.group(0))), None
     return seen, None
+
+
+def _error_row(
+    submission: Submission,
+    exercises: Mapping[str, ExerciseSpec],
+    expected: str | None,
+    error: str,
+) -> SubmissionResult:
+    """A submission that could not be graded, with its exercise and maximum when the file
+    name (never the file, which may be a link) tells which exercise it was meant to be."""
+    stem = submission.path.stem
+    names = [name for name in exercises if stem == name or stem.endswith(f"_{name}")]
+    name = names[0] if names else expected if expected in exercises else None
+    spec = exercises[name] if name else None
+    return SubmissionResult(
+        str(submission.path),
+        submission.learner,
+        spec.name if spec else "",
+        0,
+        spec.max_score if spec else 0,
+        errors=(error,),
+    )
 
 
 def not_gradable(submission: Submission, exercise: ExerciseSpec, problem: str) -> SubmissionResult:
