@@ -2,10 +2,12 @@
 
 1. One solution notebook (``--notebook``, default ``solutions/08_codepipeline.ipynb``)
    is graded with ``mlcicd grade FILE`` (manifest check, preparing the notebook,
-   a fresh folder, offline environment, reading nbval's report) and run with bare
-   ``pytest --nbval-lax --nbval-current-env FILE``, the least any grader has to do.
-   Each runs once per round, ``--rounds`` rounds, alternating which goes first;
-   the figures are the medians and their ratio (the aim: 1.2 or less).
+   a fresh folder, offline environment, the kernel in its bubblewrap sandbox and
+   cgroup, every checkpoint judged again outside the kernel, reading nbval's report)
+   and run with bare ``pytest --nbval-lax --nbval-current-env FILE``, the least any
+   grader has to do. Each runs once per round, ``--rounds`` rounds, alternating which
+   goes first; the figures are the medians and their ratio (the aim: 1.3 or less).
+   The isolation that was in force is printed with them.
 2. ``--submissions`` copies of that notebook, one per learner folder
    (``learner_001/08_codepipeline.ipynb``, ...), are graded with ``-n 1`` and
    with ``-n 2``; the figures are seconds, submissions per second and the
@@ -153,7 +155,8 @@ def main() -> None:
     print()
     print(f"mlcicd grade:        {graded:7.2f} s (median of {args.rounds})")
     print(f"bare nbval:          {bare:7.2f} s (median of {args.rounds})")
-    print(f"grade / bare nbval:  {graded / bare:7.2f} (aim <= 1.2)")
+    print(f"grade / bare nbval:  {graded / bare:7.2f} (aim <= 1.3)")
+    print(f"isolation:           {json.loads(json_1)['submissions'][0]['sandbox']}")
     print(f"-n 1:                {serial:7.1f} s, {args.submissions / serial:.2f} submissions/s")
     print(
         f"-n 2:                {parallel:7.1f} s, {args.submissions / parallel:.2f} submissions/s"

@@ -285,3 +285,15 @@ def test_write_reports_with_nothing_asked_writes_nothing(
     monkeypatch.chdir(tmp_path)
     write_reports([graded()])
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_table_says_once_which_isolation_the_kernels_ran_under() -> None:
+    sentence = "Sandbox: bubblewrap (...); capped at 2048 MiB resident memory."
+    results = [
+        SubmissionResult("a.ipynb", "a", "08_codepipeline", 1, 2, sandbox=sentence),
+        SubmissionResult("b.ipynb", "b", "08_codepipeline", 2, 2, sandbox=sentence),
+        SubmissionResult("c.ipynb", "c", "", 0, 0, errors=("not a notebook",)),
+    ]
+    text = table(results)
+    assert text.count(sentence) == 1
+    assert text.splitlines()[-1] == sentence

@@ -61,9 +61,12 @@ def table(results: Sequence[SubmissionResult]) -> str:
         lines.append(f"  total {result.score}/{result.max_score}")
         blocks.append("\n".join(lines))
     graded = sum(r.graded for r in results)
-    blocks.append(
+    summary = [
         f"{len(results)} submission(s): {graded} graded, {len(results) - graded} not gradable."
-    )
+    ]
+    # Which isolation the kernels ran under: once for the class, unless it changed.
+    summary += [_shown(s) for s in dict.fromkeys(r.sandbox for r in results if r.sandbox)]
+    blocks.append("\n".join(summary))
     return "\n\n".join(blocks)
 
 
