@@ -76,9 +76,11 @@ def test_a_folder_of_learner_folders_names_learners_by_folder(tmp_path: Path) ->
     touch(tmp_path / "subs" / ".ipynb_checkpoints" / "alice-checkpoint.ipynb")
     touch(tmp_path / "subs" / ".hidden" / "x.ipynb")
     touch(tmp_path / "subs" / "__pycache__" / "y.ipynb")
+    # The notebook deeper in alice's folder is found, to be reported as skipped.
     assert found([tmp_path / "subs"], tmp_path) == [
         ("subs/alice/02_unit_tests.ipynb", "alice"),
         ("subs/alice/08_codepipeline.ipynb", "alice"),
+        ("subs/alice/deeper/ignored.ipynb", "alice"),
         ("subs/bob/08_codepipeline.ipynb", "bob"),
     ]
 
@@ -655,3 +657,19 @@ def test_a_checkpoint_scores_only_when_nbval_and_the_outside_verdict_agree(
     assert (warning is not None) == review
     if warning:
         assert warning.startswith("review checkpoint 08.1:")
+
+
+def test_a_notebook_in_a_learner_subfolder_is_reported_as_skipped_not_dropped(
+    tmp_path: Path, no_nbval: None
+) -> None:
+    learner = tmp_path / "class" / "erin"
+    touch(learner / "exercises" / "08_codepipeline.ipynb")
+    touch(learner / ".ipynb_checkpoints" / "08_codepipeline-checkpoint.ipynb")
+
+    (submission,) = find_submissions([tmp_path / "class"])
+    result = grade_submission(submission, EXERCISES)
+
+    assert (result.learner, result.exercise, result.score, result.max_score) == (
+        "erin", "08_codepipeline", 0, 5,
+    )  # fmt: skip
+    assert result.errors[0].startswith("a notebook in a subfolder (exercises/08_codepipeline")

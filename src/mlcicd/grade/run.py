@@ -66,10 +66,12 @@ class Submission:
     Attributes:
         path: The notebook.
         learner: The learner's folder name, or the notebook's stem.
+        skipped: Why it is found but not graded ("" when it is graded).
     """
 
     path: Path
     learner: str
+    skipped: str = ""
 
 
 def find_submissions(targets: Sequence[Path]) -> list[Submission]:
@@ -94,9 +96,25 @@ def find_submissions(targets: Sequence[Path]) -> list[Submission]:
             if folder.name.startswith(".") or folder.name == "__pycache__":
                 continue
             found += [Submission(p, folder.name) for p in sorted(folder.glob("*.ipynb"))]
+            found += _nested(folder)
         if not notebooks and not any(s.path.is_relative_to(target) for s in found):
             raise GradeError("holds no notebook (*.ipynb) to grade", path=str(target))
     return sorted(found, key=lambda s: str(s.path))
+
+
+def _nested(folder: Path) -> list[Submission]:
+    """Notebooks deeper in a learner's folder: reported as skipped, never silently dropped."""
+    nested = []
+    for path in sorted(folder.rglob("*.ipynb")):
+        inside = path.relative_to(folder).parts
+        if len(inside) < 2 or any(part.startswith(".") for part in inside):
+            continue  # the learner's own notebooks, or Jupyter's .ipynb_checkpoints
+        why = (
+            f"a notebook in a subfolder ({'/'.join(inside)}): not graded; put the learner's "
+            "notebooks directly in their folder (mlcicd course collect does)"
+        )
+        nested.append(Submission(path, folder.name, why))
+    return nested
 
 
 def shard(submissions: Sequence[Submission], spec: str) -> list[Submission]:
@@ -226,6 +244,8 @@ def grade_submission(
     """
     path, learner = submission.path, submission.learner
     exercise: ExerciseSpec | None = None
+    if submission.skipped:
+        return _error_row(submission, exercises, expected, submission.skipped)
     if path.is_symlink() or path.parent.is_symlink():
         # A link may point at anything (../solutions, another learner's work): only a
         # learner's own file is graded. `mlcicd course collect` never makes links.
