@@ -459,6 +459,29 @@ def _evaluate(client: BlockingKernelClient, code: str, timeout: float) -> str:
     return results[0] if results else "no result"
 
 
+@check("grading sandbox", kernel=False, grading_only=True)
+def check_sandbox(ctx: Context) -> Verdict:
+    """Can bubblewrap make a sandbox for each graded kernel here, and with which caps?
+
+    A warning, not a failure, when it cannot: ``mlcicd grade`` still grades, and says
+    in every result that learner code ran unsandboxed.
+    """
+    # Imported here: the grading modules are not needed by a learner's `mlcicd doctor`.
+    from mlcicd.grade.kernel import ADDRESS_FLOOR_MB, DEFAULT_MEMORY_MB
+    from mlcicd.grade.sandbox import isolation
+
+    place = isolation()
+    if not place.sandbox:
+        return Verdict(
+            Status.WARN,
+            f"no sandbox can be made: {place.problem}",
+            "until then `mlcicd grade` runs learner code with the grader's rights and says so "
+            "in every result (`--require-sandbox` refuses to grade)",
+        )
+    memory = DEFAULT_MEMORY_MB if place.cgroup else max(DEFAULT_MEMORY_MB, ADDRESS_FLOOR_MB)
+    return Verdict(Status.OK, place.sentence(memory))
+
+
 def select(*, kernel: bool = False, grading: bool = False) -> list[Check]:
     """The checks for a shell (``mlcicd doctor``) or a kernel (lesson 00)."""
     return [

@@ -99,3 +99,5 @@ def test_every_solution_scores_full_marks_as_shipped(graded: dict[str, dict], pa
     statuses = {c["id"]: (c["status"], c["message"]) for c in row["checkpoints"]}
     assert row["errors"] == [], row["errors"]
     assert row["score"] == row["max_score"] > 0, statuses
+    # An honest solution never draws a review warning (nbval and the outside verdict agree).
+    assert row["warnings"] == [], row["warnings"]

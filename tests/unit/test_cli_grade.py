@@ -22,6 +22,13 @@ def invoke(*args: str) -> Result:
     return CliRunner().invoke(main, list(args))
 
 
+def unit_tests_spec() -> dict:
+    """The manifest's entry for 02_unit_tests, read directly (not through the grader)."""
+    exercises = json.loads(MANIFEST.read_text(encoding="utf-8"))["exercises"]
+    (spec,) = (spec for spec in exercises if spec["name"] == "02_unit_tests")
+    return spec
+
+
 @pytest.fixture
 def not_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Return alice's submission that is not JSON, in a folder with no manifest above it."""
@@ -55,7 +62,8 @@ def test_an_ungradable_submission_is_reported_and_grading_succeeds(
 
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert lines[0] == f"{not_json} (unknown exercise)"
+    # The error row keeps the exercise its file name gives, and that exercise's maximum.
+    assert lines[0] == f"{not_json} (02_unit_tests)"
     assert lines[1].startswith("  not graded: not a readable notebook (JSONDecodeError")
     assert lines[-1] == "1 submission(s): 0 graded, 1 not gradable."
     assert not_json.read_bytes() == before
@@ -68,7 +76,8 @@ def test_an_ungradable_submission_is_reported_and_grading_succeeds(
     assert case.find("error") is not None
     (header, row) = csv.reader(io.StringIO((out / "grades.csv").read_text(encoding="utf-8")))
     assert header == ["learner", "exercise", "path", "score", "max_score", "errors"]
-    assert row[:5] == ["alice_02_unit_tests", "", str(not_json), "0", "0"]
+    maximum = sum(point["points"] for point in unit_tests_spec()["checkpoints"])
+    assert row[:5] == ["alice_02_unit_tests", "02_unit_tests", str(not_json), "0", str(maximum)]
     assert sorted(p.name for p in out.iterdir()) == ["grades.csv", "grades.json", "grades.xml"]
 
 

@@ -21,6 +21,8 @@ from click.testing import CliRunner
 
 from mlcicd import cli, doctor, lab
 from mlcicd.doctor import Check, Context, Result, Status, Verdict
+from mlcicd.grade import sandbox
+from mlcicd.grade.sandbox import Isolation
 from mlcicd.testing import offline_aws
 from mlcicd.testing.guard import PLUGIN_ENV
 
@@ -313,6 +315,33 @@ def test_a_kernel_that_does_not_start(
     assert "make lab" in verdict.fix
 
 
+# ---- the grading sandbox ----
+
+
+@pytest.mark.parametrize(
+    ("place", "status", "said"),
+    [
+        (Isolation(True, cgroup="v2"), Status.OK, "2048 MiB resident memory and 256 processes"),
+        (Isolation(True), Status.OK, "4096 MiB of address space only"),
+        (
+            Isolation(False, "bubblewrap is not installed; install bubblewrap (apt-get install)"),
+            Status.WARN,
+            "no sandbox can be made: bubblewrap is not installed; install bubblewrap",
+        ),
+    ],
+    ids=["cgroup", "no-cgroup", "no-bwrap"],
+)
+def test_the_grading_sandbox_says_what_isolation_grading_gets(
+    monkeypatch: pytest.MonkeyPatch, ctx: Context, place: Isolation, status: Status, said: str
+) -> None:
+    monkeypatch.setattr(sandbox, "isolation", lambda: place)
+    verdict = doctor.check_sandbox(ctx)
+    assert verdict.status is status
+    assert said in verdict.detail
+    if status is Status.WARN:
+        assert "--require-sandbox" in verdict.fix
+
+
 # ---- running and reporting ----
 
 
@@ -347,6 +376,8 @@ def test_the_shell_kernel_and_grading_selections() -> None:
     assert "offline AWS in this kernel" not in names[False, False]
     assert "AWS CDK starts" in names[False, True]
     assert "AWS CDK starts" not in names[False, False] + names[True, True]
+    assert "grading sandbox" in names[False, True]
+    assert "grading sandbox" not in names[False, False] + names[True, True]
     assert {"hypothesis", "aws-cdk-lib (lesson 09)", "Node.js (lesson 09)"} <= set(
         names[True, False]
     )

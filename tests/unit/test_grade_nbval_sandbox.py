@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import inspect
 import json
+from pathlib import Path
+from types import SimpleNamespace
 
 import nbval.kernel
 import nbval.plugin
@@ -35,6 +37,8 @@ def test_the_current_environment_spec_is_wrapped_in_the_prefix() -> None:
     spec = manager.get_kernel_spec(nbval.kernel.CURRENT_ENV_KERNEL_NAME)
     assert spec.argv[:2] == ["bwrap", "--"]
     assert "ipykernel_launcher" in " ".join(spec.argv[2:])
+    # SIGINT to bwrap would kill the sandbox, and cannot reach the kernel in its own session.
+    assert spec.interrupt_mode == "message"
 
 
 def test_install_replaces_how_nbval_starts_kernels(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -44,3 +48,19 @@ def test_install_replaces_how_nbval_starts_kernels(monkeypatch: pytest.MonkeyPat
     assert nbval.kernel.start_new_kernel is not before
     with pytest.raises(KeyError):
         nbval_sandbox.install(json.dumps({"folder": "/tmp/k"}))
+
+
+def test_a_checkpoint_whose_kernel_nbval_stopped_is_failed_not_a_crash(tmp_path: Path) -> None:
+    # nbval stops a kernel it could not interrupt, deleting its manager (.km).
+    stopped = nbval.kernel.RunningKernel.__new__(nbval.kernel.RunningKernel)
+    item = SimpleNamespace(cell_num=3, parent=SimpleNamespace(kernel=stopped))
+    plugin = nbval_sandbox.OutsideVerdicts({3: "08.3"}, tmp_path / "verdicts.json", 1)
+    plugin.judge(item)
+    plugin.pytest_sessionfinish()
+    found = json.loads((tmp_path / "verdicts.json").read_text())
+    assert found == {
+        "08.3": {
+            "passed": False,
+            "line": "Checkpoint 08.3 could not be judged: the kernel is not running",
+        }
+    }

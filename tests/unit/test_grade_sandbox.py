@@ -40,6 +40,24 @@ def test_the_sandbox_is_read_only_with_private_tmp_and_only_the_work_folder_writ
         assert option_values(args, "--cap-drop") == ["ALL"]
 
 
+def test_a_venv_under_tmp_is_shown_again_read_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A venv made under /tmp (a CI runner's, a fresh clone's) must survive the private /tmp.
+    venv = Path(f"/tmp/{tmp_path.name}-venv")
+    venv.mkdir()
+    try:
+        monkeypatch.setattr(sys, "prefix", str(venv))
+        monkeypatch.setattr(sys, "exec_prefix", str(venv))
+        args = bwrap_arguments(tmp_path / "work", [])
+    finally:
+        venv.rmdir()
+    bound = option_values(args, "--ro-bind")
+    assert str(venv) in bound
+    assert args.index(str(venv)) > args.index("/tmp")  # after the private /tmp is made
+    assert bound == ["/", *(p for p in bound[1:] if p.startswith(("/tmp/", "/var/tmp/")))]
+
+
 def test_learner_folders_are_hidden_unless_they_hold_what_the_kernel_needs(
     tmp_path: Path,
 ) -> None:

@@ -527,6 +527,31 @@ def test_raised_errors_are_caught_as_their_builtin_class_only(
         raise got
 
 
+@pytest.mark.parametrize(
+    ("kind", "bases", "name"),
+    [
+        ("MemoryError", ["MemoryError", "Exception"], "MemoryError"),
+        ("ValueError", ["ValueError", "Exception"], "ValueError"),
+        ("Outer.Boom", ["ValueError", "Exception"], "Boom"),
+        ("not a name", ["ValueError", "Exception"], "RemoteValueError"),
+        ("x" * 101, ["Exception"], "RemoteError"),
+    ],
+    ids=["memory", "builtin", "nested", "not-an-identifier", "too-long"],
+)
+def test_a_rebuilt_error_is_named_as_in_the_kernel(kind: str, bases: list, name: str) -> None:
+    # A failed checkpoint's line names the class of what the learner's code raised.
+    raised = {"type": kind, "module": "builtins", "message": "", "bases": bases}
+    got = raised_from_wire({"$raised": raised})
+    assert type(got).__name__ == name
+    assert isinstance(got, RemoteError) and not isinstance(got, MemoryError)
+
+
+def test_a_real_memory_error_keeps_its_name_and_is_not_one() -> None:
+    got = raised_from_wire(json.loads(json.dumps(raised_to_wire(MemoryError()))))
+    assert type(got).__name__ == "MemoryError"
+    assert isinstance(got, RemoteError) and not isinstance(got, MemoryError)
+
+
 def test_a_message_that_cannot_be_printed_is_replaced() -> None:
     got = raised_from_wire(raised_to_wire(Unprintable()))
     assert str(got) == "<Unprintable with a message that cannot be printed>"

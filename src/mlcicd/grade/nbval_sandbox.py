@@ -40,6 +40,10 @@ def _spec_manager(prefix: Sequence[str]) -> Any:
         def get_kernel_spec(self, kernel_name: str) -> KernelSpec:
             spec = super().get_kernel_spec(kernel_name)
             spec.argv = [*prefix, *spec.argv]
+            # SIGINT cannot reach the kernel, which bwrap starts in a session of its own,
+            # and it would kill bwrap (and so the kernel): interrupt with a control
+            # message, which ipykernel turns into SIGINT to itself.
+            spec.interrupt_mode = "message"
             return spec
 
     return SandboxedSpecs()
@@ -120,6 +124,10 @@ class OutsideVerdicts:
         checkpoint_id = self.checkpoints.get(getattr(item, "cell_num", -1))
         kernel = getattr(getattr(item, "parent", None), "kernel", None)
         if checkpoint_id is None or kernel is None:
+            return
+        if not kernel.is_alive():  # nbval stops a kernel it could not interrupt (no .km)
+            line = f"Checkpoint {checkpoint_id} could not be judged: the kernel is not running"
+            self.found[checkpoint_id] = {"passed": False, "line": line}
             return
         from mlcicd.grade.remote import KernelLink, outside_verdict
 

@@ -31,6 +31,7 @@ import shlex
 import shutil
 import signal
 import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Iterable, Sequence
@@ -123,8 +124,15 @@ def bwrap_arguments(work: Path, hidden: Iterable[Path], *, keep: Sequence[Path] 
     """
     args = [BWRAP, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
     args += ["--tmpfs", "/tmp", "--dir", "/tmp/home"]
+    private = [Path("/tmp")]
     if Path("/var/tmp").is_dir():
         args += ["--tmpfs", "/var/tmp"]
+        private.append(Path("/var/tmp"))
+    # A venv or checkout under /tmp (a CI runner's, a fresh clone's) would vanish under
+    # the private /tmp, and the kernel could not start: show it again, read-only.
+    for folder in _installation():
+        if any(folder.is_relative_to(top) for top in private):
+            args += ["--ro-bind", str(folder), str(folder)]
     for folder in hidden:
         args += ["--tmpfs", str(folder)]
     for folder in (work, *keep):
@@ -143,6 +151,14 @@ def bwrap_arguments(work: Path, hidden: Iterable[Path], *, keep: Sequence[Path] 
     args += ["--setenv", "JSII_RUNTIME_PACKAGE_CACHE", "disabled"]
     args += ["--chdir", str(work), "--"]
     return args
+
+
+def _installation() -> list[Path]:
+    """What every kernel runs: Python, the venv, the folder holding the course's packages."""
+    package = Path(__file__).resolve().parents[1]
+    found = {Path(sys.prefix), Path(sys.exec_prefix), Path(sys.base_prefix), package.parent}
+    found |= {path.resolve() for path in found}
+    return sorted(path for path in found if path.is_dir())
 
 
 def hidden_folders(folders: Iterable[Path], protect: Iterable[Path]) -> list[Path]:

@@ -14,7 +14,7 @@ import io
 import pickle
 import sys
 from collections.abc import Callable, Mapping
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 import cloudpickle
@@ -56,11 +56,16 @@ class RemoteError(Exception):
         return str(self.args[0]) if len(self.args) == 1 else super().__str__()
 
 
-@cache
-def _remote_class(base: type[BaseException]) -> type[RemoteError]:
-    if base is Exception:
+@lru_cache(maxsize=256)
+def _remote_class(base: type[BaseException], kind: str = "") -> type[RemoteError]:
+    # Named as in the kernel (MemoryError, ValueError, a learner's own class), because
+    # a failed checkpoint's line names the class of what the learner's code raised.
+    name = kind.rsplit(".", 1)[-1]
+    if not (name.isidentifier() and len(name) <= 100):
+        name = "RemoteError" if base is Exception else f"Remote{base.__name__}"
+    if base is Exception and name == "RemoteError":
         return RemoteError
-    return type(f"Remote{base.__name__}", (RemoteError, base), {})
+    return type(name, (RemoteError, base), {})
 
 
 def raised_to_wire(error: BaseException) -> dict[str, Any]:
@@ -130,7 +135,7 @@ def raised_from_wire(data: Mapping[str, Any]) -> BaseException:
     else:
         allowed = {base.__name__: base for base in _CATCHABLE}
         base = next((allowed[name] for name in bases if name in allowed), Exception)
-        error = _remote_class(base)(message)
+        error = _remote_class(base, kind)(message)
     error.remote_type = f"{module}.{kind}"
     return error
 
@@ -148,7 +153,7 @@ def _client_error(raised: dict[str, Any], message: str) -> RemoteError:
         "Error": {"Code": as_text(found["Code"]), "Message": as_text(found["Message"])},
         "ResponseMetadata": {"HTTPStatusCode": status} if status is not None else {},
     }
-    error = _remote_class(ClientError)(response, as_text(raised["operation"]))
+    error = _remote_class(ClientError, "ClientError")(response, as_text(raised["operation"]))
     error.args = (message,)
     return error
 
