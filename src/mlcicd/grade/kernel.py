@@ -143,9 +143,11 @@ def run_graded(
         CourseError: When nbval did not run, or ran past ``budget``.
     """
     place = isolation()
-    # Without a cgroup the address space is the only limit, and Node.js (the CDK) needs
-    # 4 GiB of it even with little resident.
-    address_mb = memory_mb if place.cgroup else max(memory_mb, ADDRESS_FLOOR_MB)
+    # The address space of nbval's process and of the kernel, whatever the cgroup: it
+    # bounds nbval's own process, which holds every output the kernel sends (a flood
+    # ends there, for this submission only), and Node.js (the CDK) needs 4 GiB of it
+    # even with little resident. Without a cgroup it is the only memory limit.
+    address_mb = max(memory_mb, ADDRESS_FLOOR_MB)
     sentence = place.sentence(memory_mb if place.cgroup else address_mb)
     environ = kernel_environment(os.environ)
     with tempfile.TemporaryDirectory(prefix="mlcicd-grade-") as folder:
@@ -165,10 +167,6 @@ def run_graded(
             enter = group.enter() if group else []
             setting |= {"prefix": [*enter, *inside], "folder": str(sockets), "enter": enter}
             setting |= {"hidden": [str(folder) for folder in hidden]}
-            if group is not None:
-                # The cgroup caps what is resident; the address-space limit stays only as a
-                # backstop for nbval's own process (V8 reserves far more than it uses).
-                address_mb = max(4 * memory_mb, 16384)
         environ[SANDBOX_ENV] = json.dumps(setting)
         try:
             results = run_nbval(
