@@ -77,7 +77,7 @@ def test_02_1_right_answers_pass(function: Callable[..., object], public: bool) 
             "expected [0, 0.333333, 0.666667, 1]",
         ),
         (lambda v: scale(v).tolist(), "returned a list, expected a pandas Series"),
-        (stub, "a column with negative values [-5, 0, 5, 10]: your code still raises"),
+        (stub, "not written yet"),
     ],
     ids=["divide by max", "list", "stub"],
 )
@@ -207,7 +207,7 @@ def impute_reindexed(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     [
         (impute_mean, "bill became [10, 20, 265, 30, 1000], expected [10, 20, 25, 30, 1000]"),
         (lambda frame, columns: frame["bill"], "returned a Series, not a DataFrame"),
-        (stub, "(median 25, mean 265): your code still raises NotImplementedError"),
+        (stub, "not written yet"),
     ],
     ids=["mean", "a Series", "stub"],
 )

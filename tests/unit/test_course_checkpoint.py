@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from mlcicd.course.checkpoint import (
+    Check,
     CheckFailed,
     case,
     check,
@@ -17,6 +18,8 @@ from mlcicd.course.checkpoint import (
     expect,
     get_check,
     hidden_case,
+    missing_requirements,
+    not_written_line,
     registered,
 )
 from mlcicd.exceptions import CourseError
@@ -47,9 +50,10 @@ def test_an_answer_written_differently_passes_too(double_check: str) -> None:
         ),
         (
             lambda x: (_ for _ in ()).throw(NotImplementedError("replace this line")),
-            "Checkpoint 98.1 failed (0/2 points): double(0): your code still raises "
-            "NotImplementedError; replace the stub (the `raise NotImplementedError` line) "
-            "with your code and run that cell again. Hint: Multiply by two.",
+            # No case input and no hint: an untouched stub learns nothing of the answer.
+            "Checkpoint 98.1 failed (0/2 points): not written yet. Replace the `raise "
+            "NotImplementedError` in cell 'Ex 1' with your code, then run that "
+            "cell and this one again.",
         ),
     ],
     ids=["wrong value", "learner error", "untouched stub"],
@@ -197,3 +201,19 @@ def test_an_import_error_from_the_course_is_the_machines_fault_not_the_learners(
     assert problems["importlib"] == problems["course"]
     assert problems["learner"] is None
     assert environment_problem(ValueError("x")) is None
+
+
+def _untouched(*args: object, **kwargs: object) -> None:
+    raise NotImplementedError
+
+
+@pytest.mark.parametrize("spec", registered(), ids=lambda spec: spec.id)
+def test_an_untouched_stub_learns_where_to_write_and_nothing_of_the_answer(spec: Check) -> None:
+    # Functions are stubs that raise; constants (TESTS, FIXED...) are not defined until
+    # their cell is written, as in the exercise.
+    namespace = {name: _untouched for name in spec.needs if not name.isupper()}
+    passed, line = evaluate(spec.id, namespace)
+    assert not passed
+    assert "Hint" not in line and spec.hint not in line
+    if len(namespace) == len(spec.needs) and not missing_requirements(spec.requires):
+        assert line == not_written_line(spec)

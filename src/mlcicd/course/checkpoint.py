@@ -49,6 +49,14 @@ class CheckFailed(Exception):
     """A test case of a checkpoint failed; the message says what was wrong."""
 
 
+class NotWritten(CheckFailed):
+    """The learner's code still raises the stub's ``NotImplementedError``.
+
+    Its line says only that the code is not written yet and where: no case input, and
+    no hint, so running an untouched exercise teaches nothing of the answer.
+    """
+
+
 class NotGradable(Exception):
     """What a check needs is missing on this machine; the message says what and how to install.
 
@@ -167,10 +175,7 @@ def registered(prefix: str = "") -> list[Check]:
     )
 
 
-_STUB = (
-    "your code still raises NotImplementedError; replace the stub (the "
-    "`raise NotImplementedError` line) with your code and run that cell again"
-)
+_STUB = "your code still raises NotImplementedError"
 
 
 @contextmanager
@@ -188,7 +193,7 @@ def case(description: str) -> Iterator[None]:
     except CheckFailed as failure:
         raise CheckFailed(f"{description}: {failure}") from None
     except NotImplementedError:
-        raise CheckFailed(f"{description}: {_STUB}") from None
+        raise NotWritten(f"{description}: {_STUB}") from None
     except Exception as error:
         problem = environment_problem(error)
         if problem is not None:
@@ -209,7 +214,7 @@ def hidden_case(rule: str) -> Iterator[None]:
     except NotGradable:
         raise
     except NotImplementedError:
-        raise CheckFailed(f"a hidden case ({rule}): {_STUB}") from None
+        raise NotWritten(f"a hidden case ({rule}): {_STUB}") from None
     except Exception as error:
         problem = environment_problem(error)
         if problem is not None:
@@ -329,6 +334,10 @@ def evaluate(checkpoint_id: str, namespace: Mapping[str, Any]) -> tuple[bool, st
         spec.run(*(namespace[name] for name in spec.needs))
     except NotGradable as problem:
         return False, not_gradable_line(spec, str(problem))
+    except NotWritten:
+        return False, not_written_line(spec)
+    except NotImplementedError:  # raised outside any case: the stub all the same
+        return False, not_written_line(spec)
     except CheckFailed as failure:
         return False, (
             f"Checkpoint {spec.id} failed (0/{spec.points} points): {failure}. Hint: {spec.hint}"
@@ -342,6 +351,15 @@ def evaluate(checkpoint_id: str, namespace: Mapping[str, Any]) -> tuple[bool, st
             f"Hint: {spec.hint}"
         )
     return True, success_line(spec.id, spec.points)
+
+
+def not_written_line(spec: Check) -> str:
+    """The line of a checkpoint whose code is still the stub: where to write, nothing more."""
+    return (
+        f"Checkpoint {spec.id} failed (0/{spec.points} points): not written yet. Replace "
+        f"the `raise NotImplementedError` in {spec.defined_in} with your code, then run "
+        "that cell and this one again."
+    )
 
 
 def not_gradable_line(spec: Check, problem: str) -> str:
