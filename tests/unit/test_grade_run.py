@@ -337,6 +337,14 @@ def test_long_messages_are_clipped() -> None:
     assert checkpoint.message == long_line[: MESSAGE_LIMIT - 1] + "…"
 
 
+def test_long_messages_are_never_cut_mid_word() -> None:
+    words = "Checkpoint 09.2 failed (0/2 points): " + " ".join(["assertion"] * 100)
+    checkpoint = _checkpoint_result("09.2", 2, CellResult("failed", words), {})
+    assert len(checkpoint.message) <= MESSAGE_LIMIT
+    assert checkpoint.message.endswith("assertion…")
+    assert words.startswith(checkpoint.message[:-1])
+
+
 @pytest.fixture
 def no_nbval(monkeypatch: pytest.MonkeyPatch) -> None:
     """Make any attempt to run nbval fail the test."""

@@ -166,8 +166,16 @@ def identify(
 
 
 def _clip(text: str) -> str:
+    """At most MESSAGE_LIMIT characters, cut between words (a word longer than a third of
+    the limit is cut where it reaches it)."""
     text = _ANSI.sub("", text).strip()
-    return text if len(text) <= MESSAGE_LIMIT else text[: MESSAGE_LIMIT - 1] + "…"
+    if len(text) <= MESSAGE_LIMIT:
+        return text
+    cut = text[: MESSAGE_LIMIT - 1]
+    space = cut.rfind(" ")
+    if space >= MESSAGE_LIMIT * 2 // 3:
+        cut = cut[:space].rstrip(" ,;:")
+    return cut + "…"
 
 
 def _checkpoint_result(
