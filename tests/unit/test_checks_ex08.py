@@ -143,7 +143,8 @@ def test_wrong_pipelines_fail_08_1(answer: Callable[[], object], expected: str) 
                     *p.stages[2:],
                 ),
             ),
-            "directly before",
+            # The stage by its name, not an index from 0.
+            "the approval is in stage 'Approval' of ['Source', 'Build', 'Approval'",
         ),
     ],
     ids=["unchanged", "approval-last", "approval-before-tests"],

@@ -274,7 +274,8 @@ def _expect_alerts(read_gate_alerts: Callable[..., Any], count: int, *, raw: boo
     left = _left_in_queue(sqs, queue_url)
     expect(
         left == 0,
-        f"{left} messages are still in the queue after reading; delete each one "
+        f"{left} {'message is' if left == 1 else 'messages are'} still in the queue after "
+        "reading; delete each one "
         "(delete_message with its ReceiptHandle) so it is not delivered again",
     )
 

@@ -205,8 +205,9 @@ def _approval_inserted(
     expect(approval is not None, f"no stage holds a manual approval: {names}")
     expect(
         deploy is not None and approval == deploy - 1,
-        f"the approval is in stage {approval} of {names}; put it directly before "
-        f"the first deploy stage {first_deploy!r}",
+        # Named, not numbered: an index from 0 reads as one stage off to most learners.
+        f"the approval is in stage {names[approval]!r} of {names}; put it directly "
+        f"before the first deploy stage {first_deploy!r}",
     )
     findings = _findings(pipeline)
     expect(not findings, f"validation finding(s), first: {findings[:1]}")
