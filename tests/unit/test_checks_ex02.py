@@ -207,9 +207,14 @@ def impute_reindexed(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     [
         (impute_mean, "bill became [10, 20, 265, 30, 1000], expected [10, 20, 25, 30, 1000]"),
         (lambda frame, columns: frame["bill"], "returned a Series, not a DataFrame"),
+        # Missing values are written NaN, as in the case descriptions.
+        (
+            lambda frame, columns: impute(frame, columns[:1]),
+            "calls became [1, NaN, 3, 2, NaN], expected [1, 2, 3, 2, 2]",
+        ),
         (stub, "not written yet"),
     ],
-    ids=["mean", "a Series", "stub"],
+    ids=["mean", "a Series", "first column only", "stub"],
 )
 def test_02_2_wrong_answers_name_the_public_case(
     function: Callable[..., object], expected: str

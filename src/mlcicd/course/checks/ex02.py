@@ -57,7 +57,7 @@ def _same(got: list[float], want: list[float]) -> bool:
 
 
 def _shown(values: list[float]) -> str:
-    return "[" + ", ".join("nan" if math.isnan(v) else f"{v:g}" for v in values) + "]"
+    return "[" + ", ".join("NaN" if math.isnan(v) else f"{v:g}" for v in values) + "]"
 
 
 def _expect_series(result: object, what: str) -> None:
