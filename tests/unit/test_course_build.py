@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,8 @@ import pytest
 from mlcicd.course import notebook as n
 from mlcicd.course.build import build_course, stub_source
 from mlcicd.exceptions import CourseError
+
+ROOT = Path(__file__).resolve().parents[2]
 
 SOLUTION_BODY = """
     def double(x):
@@ -204,3 +207,20 @@ def test_points_must_agree_with_the_registered_check(tmp_path: Path, double_chec
 def test_without_a_solutions_folder_the_error_says_where_to_run(tmp_path: Path) -> None:
     with pytest.raises(CourseError, match="no solutions/ folder"):
         build_course(tmp_path)
+
+
+@pytest.mark.parametrize(
+    "exercise", sorted(p.stem for p in (ROOT / "exercises").glob("[0-9][0-9]_*.ipynb"))
+)
+def test_every_exercise_ends_with_a_link_to_the_next_lesson(exercise: str) -> None:
+    nb = n.read(ROOT / "exercises" / f"{exercise}.ipynb")
+    number = int(exercise[:2])
+    wanted = number + 1 if number < 10 else 10  # the capstone points back to its lesson
+    links = [
+        link
+        for cell in nb.cells
+        if cell.cell_type == "markdown"
+        for link in re.findall(r"\]\((\.\./notebooks/[^)]+\.ipynb)\)", cell.source)
+    ]
+    assert any(Path(link).name.startswith(f"{wanted:02d}_") for link in links), links
+    assert all((ROOT / "exercises" / link).resolve().is_file() for link in links), links
