@@ -229,9 +229,9 @@ def _rejection_stops(pipeline: Pipeline, first_deploy: str) -> None:
     points=2,
     needs=("with_approval",),
     hint=(
-        "Find the index of the first stage holding a Deploy action, insert a Stage holding "
-        "actions.manual_approval(...) at that index, and return the copy "
-        "dataclasses.replace(pipeline, stages=...) makes."
+        "The approval is a stage of its own, directly before the first stage that deploys, "
+        "and every given stage stays, in order; return a new pipeline rather than changing "
+        "the one you were given (lesson 08, 'Manual approval')."
     ),
     defined_in="the cell under 'Exercise 2'",
 )
@@ -293,9 +293,9 @@ def _ran_before_failure(
     points=2,
     needs=("run_with_failure", "stages_that_ran"),
     hint=(
-        "run_with_failure: simulate with outcomes={action: 'Failed'} and every approval "
-        "approved; stages_that_ran: the stage_name of each stage of execution.stages whose "
-        "status is not 'NotRun', in order."
+        "run_with_failure: simulate lets you choose each action's outcome and each "
+        "approval's answer; stages_that_ran: the stages whose status shows they ran, by name, "
+        "in pipeline order (lesson 08, 'A failed test stops the pipeline')."
     ),
     defined_in="the cell under 'Exercise 3'",
 )
@@ -380,8 +380,9 @@ def _simulated(pipeline: Pipeline, **options: Any) -> Execution:
     points=3,
     needs=("release_stage",),
     hint=(
-        "A Stage named 'Release' holding cloudformation_deploy('DeployGreen', ..., "
-        "run_order=1) and codebuild_action('E2EOnGreen', ..., category='Test', run_order=2)."
+        "One stage, 'Release': deploy green first, then run the end-to-end tests against "
+        "green; run orders say which action waits for which (lesson 08, 'Blue/green: test "
+        "green before traffic shifts')."
     ),
     defined_in="the cell under 'Exercise 4'",
 )
