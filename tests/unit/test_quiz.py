@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import re
+from pathlib import Path
+
 import pytest
 
 from mlcicd.course.questions import STUDY_GUIDE
@@ -130,3 +134,17 @@ def test_the_study_guide_questions_have_the_guides_answers(question: Question) -
     assert right == expected
     assert question.check(question.answer).correct
     assert all(choice.why for choice in question.choices)
+
+
+def test_no_lesson_question_repeats_what_the_quiz_adds_itself() -> None:
+    # The quiz appends "(choose one)" or "(choose all that apply)" to every question.
+    root = Path(__file__).resolve().parents[2]
+    questions = [
+        (path.name, question)
+        for path in sorted((root / "notebooks").glob("*.ipynb"))
+        for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]
+        for question in re.findall(r'Question\(\s*"([^"]*)"', "".join(cell["source"]))
+    ]
+    assert len(questions) > 20  # the pattern finds the lessons' questions
+    repeated = [f"{name}: {q[:60]}" for name, q in questions if "choose" in q.lower()]
+    assert repeated == []
