@@ -17,7 +17,7 @@ def good_lesson(*extra: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return n.new_notebook(
         [
             n.markdown("# 01 · A\n## Objectives\nYou will ..."),
-            n.code("x = 1"),
+            n.code("x = 1", tags=("parameters",)),
             *extra,
             n.markdown("## Muddy points\n..."),
             n.code("from mlcicd.course import Quiz\nQuiz(...)"),
@@ -104,12 +104,15 @@ def test_the_kernel_and_the_number_of_checkpoints_are_checked(tmp_path: Path) ->
         ("## Muddy points", "CO007 cell None: has no muddy points section"),
         ("Quiz(", "CO007 cell None: has no quiz"),
         ("(02_b.ipynb)", "CO007 cell None: does not link the next lesson 02_b.ipynb"),
+        ("parameters", "CO007 cell None: has no parameters cell"),
     ],
 )
 def test_a_lesson_has_its_sections(tmp_path: Path, drop: str, finding: str) -> None:
     nb = good_lesson()
     for cell in nb.cells:
         cell.source = cell.source.replace(drop, "")
+        tags = cell.metadata.get("tags", [])
+        cell.metadata["tags"] = [tag for tag in tags if tag != drop]
     assert lint(tmp_path, nb) == [finding]
 
 

@@ -178,7 +178,7 @@ def rule_checkpoint_count(subject: Subject) -> Iterator[Hit]:
 
 
 def rule_lesson_sections(subject: Subject) -> Iterator[Hit]:
-    """A lesson has objectives, muddy points, a quiz and a link to the next lesson."""
+    """A lesson has objectives, a parameters cell, muddy points, a quiz and a next link."""
     if subject.kind != "lesson":
         return
     prose = "\n".join(
@@ -193,6 +193,15 @@ def rule_lesson_sections(subject: Subject) -> Iterator[Hit]:
             yield None, f"has no {what}", f"add a markdown heading '{words.capitalize()}'"
     if "Quiz(" not in source:
         yield None, "has no quiz", "end with a Quiz(...) cell from mlcicd.course"
+    if not any(
+        cell.cell_type == "code" and "parameters" in cell.get("metadata", {}).get("tags", [])
+        for cell in subject.nb.cells
+    ):
+        yield (
+            None,
+            "has no parameters cell",
+            "tag one code cell 'parameters' holding the knobs a learner may turn (papermill)",
+        )
     name = Path(subject.path).name
     if name in subject.lessons:
         position = subject.lessons.index(name)
