@@ -8,12 +8,34 @@
 * :func:`grade_me` grades the open exercise from its last cell.
 """
 
-from mlcicd.grade.api import grade_paths
-from mlcicd.grade.learner import grade_me
-from mlcicd.grade.manifest import ExerciseSpec, load_manifest
-from mlcicd.grade.model import CheckpointResult, SubmissionResult
-from mlcicd.grade.prepare import Prepared, prepare
-from mlcicd.grade.run import Submission, find_submissions, grade_submission
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+#: Public name -> the module defining it. Imported on first use (PEP 562): a learner's
+#: kernel answering the grader imports mlcicd.grade.agent, which must not pay for
+#: nbformat and the rest of grading.
+_WHERE = {
+    "grade_paths": "mlcicd.grade.api",
+    "grade_me": "mlcicd.grade.learner",
+    "ExerciseSpec": "mlcicd.grade.manifest",
+    "load_manifest": "mlcicd.grade.manifest",
+    "CheckpointResult": "mlcicd.grade.model",
+    "SubmissionResult": "mlcicd.grade.model",
+    "Prepared": "mlcicd.grade.prepare",
+    "prepare": "mlcicd.grade.prepare",
+    "Submission": "mlcicd.grade.run",
+    "find_submissions": "mlcicd.grade.run",
+    "grade_submission": "mlcicd.grade.run",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module 'mlcicd.grade' has no attribute {name!r}")
+    return getattr(importlib.import_module(_WHERE[name]), name)
+
 
 __all__ = [
     "CheckpointResult",

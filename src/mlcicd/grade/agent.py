@@ -84,6 +84,7 @@ _OPERATIONS: dict[str, Callable[[Mapping[str, Any]], Any]] = {
     "getitem": _item,
     "iter": lambda r: list(_target(r)),
     "len": lambda r: len(_target(r)),
+    "ping": lambda r: None,
 }
 
 

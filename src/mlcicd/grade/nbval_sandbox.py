@@ -96,6 +96,10 @@ def install(setting: str) -> None:
     nbval.kernel.start_new_kernel = start
 
 
+#: Seconds a kernel may take to answer the grader's first request (importing the agent).
+WARM_UP = 60.0
+
+
 class OutsideVerdicts:
     """A pytest plugin: after nbval runs a checkpoint cell, judge it here, outside the kernel.
 
@@ -110,6 +114,7 @@ class OutsideVerdicts:
 
         self.checkpoints, self.path, self.timeout = checkpoints, verdicts, timeout
         self.found: dict[str, dict[str, Any]] = {}
+        self.warmed: set[int] = set()
         self.moto = MotoEndpoint()
 
     @pytest.hookimpl(wrapper=True)
@@ -133,6 +138,13 @@ class OutsideVerdicts:
 
         link = KernelLink(kernel.kc, kernel.km.interrupt_kernel, self.timeout, self.moto)
         try:
+            if id(kernel.kc) not in self.warmed:
+                # The kernel's first request imports the agent: the grader's own start-up
+                # time, never counted against the learner's code.
+                KernelLink(kernel.kc, kernel.km.interrupt_kernel, WARM_UP, self.moto).request(
+                    op="ping"
+                )
+                self.warmed.add(id(kernel.kc))
             passed, line = outside_verdict(checkpoint_id, link)
         except Exception as error:  # a broken verdict is a failed one
             passed, line = False, f"Checkpoint {checkpoint_id} could not be judged: {error}"
