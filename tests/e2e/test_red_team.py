@@ -33,7 +33,7 @@ from mlcicd.grade.sandbox import isolation
 
 ROOT = Path(__file__).resolve().parents[2]
 MANIFEST = ROOT / "exercises" / "manifest.json"
-EX08, EX02 = "08_codepipeline", "02_unit_tests"
+EX08, EX02, EX07 = "08_codepipeline", "02_unit_tests", "07_codebuild"
 PACKAGE = Path(mlcicd.__file__).resolve().parent
 
 pytestmark = pytest.mark.skipif(
@@ -172,6 +172,22 @@ for target in ["@ALICE@", "@PACKAGE@/__init__.py", "@CLASS@/from-tests"]:
 """
 
 
+BUILD_COMMAND_ATTACK = (
+    "echo forged >> @ALICE@; echo forged >> @PACKAGE@/__init__.py; touch @CLASS@/from-build; true"
+)
+
+
+def attacking_buildspec() -> nbformat.NotebookNode:
+    """Exercise 07's solution whose buildspec (run by checkpoints 07.x) also writes elsewhere."""
+    nb = copy.deepcopy(solution(EX07))
+    run_tests = '.build(f"python -m pytest {test_path}'
+    (cell,) = [c for c in nb.cells if c.cell_type == "code" and run_tests in c.source]
+    cell.source = cell.source.replace(
+        run_tests, f".build({BUILD_COMMAND_ATTACK!r})\n        {run_tests}", 1
+    )
+    return nb
+
+
 def pasted_checkpoint() -> nbformat.NotebookNode:
     """Exercise 08's solution with a copy of checkpoint 08.1 pasted above everything."""
     nb = solution(EX08)
@@ -218,6 +234,8 @@ OTHERS = [
     # A flood of output in an honest notebook costs nothing, and breaks nothing.
     Learner("m-flood", EX08, lambda: with_cell(solution(EX08), FLOOD), 9),
     Learner("m-tests", EX02, attacking_test_module, 9),
+    # The buildspec's commands run, sandboxed, when the grader judges 07.x outside the kernel.
+    Learner("m-buildspec", EX07, attacking_buildspec, 9),
 ]
 CONTROLS = [
     Learner("alice", EX08, lambda: solution(EX08), 9),

@@ -50,7 +50,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -219,6 +219,7 @@ def run_buildspec(
     artifact_bucket: str | None = None,
     output: TextIO | None = None,
     build_id: str | None = None,
+    shell_prefix: Sequence[str] = (),
 ) -> BuildResult:
     """Run a buildspec locally, as CodeBuild would run it (see the module docstring).
 
@@ -234,6 +235,8 @@ def run_buildspec(
         artifact_bucket: S3 bucket to upload the artifact zips to.
         output: Where the log and phase table go; ``sys.stdout`` when None.
         build_id: ``CODEBUILD_BUILD_ID``; ``local:<uuid4>`` when None.
+        shell_prefix: A command the shell runs under, e.g. a sandbox when a grader
+            runs a learner's buildspec (:mod:`mlcicd.course.contain`).
 
     Returns:
         The result; a failed build is a result, not an exception.
@@ -275,6 +278,7 @@ def run_buildspec(
     for warning in warnings:
         out.write(f"[Container] Warning: {warning}\n")
     deadline = None if build_timeout is None else started + build_timeout
+    argv = [*shell_prefix, *argv]
     with Shell(argv, cwd=src, env=variables, persistent=spec.version != "0.1") as shell:
         runner = Phases(shell, mask=mask, output=out, command_timeout=command_timeout)
         flow = runner.run_all(spec, deadline=deadline)

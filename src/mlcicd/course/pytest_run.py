@@ -13,10 +13,11 @@ import subprocess
 import sys
 import tempfile
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from mlcicd.course import contain
 from mlcicd.course.nbval_run import testcase_outcome
 from mlcicd.exceptions import CourseError
 
@@ -84,13 +85,6 @@ class PytestRun:
         return f"PytestRun(passed={self.passed}, failed={self.failed})"
 
 
-#: Where a grader judges outside the learner's kernel (mlcicd.grade.nbval_sandbox), the
-#: learner's test code must not run with the grader's rights: this then returns the
-#: command prefix that runs a command in a sandbox whose one writable folder is the
-#: given one. None (a learner's own notebook): run as is.
-sandboxed: Callable[[Path], list[str]] | None = None
-
-
 def run_pytest(
     tests: str | Mapping[str, str], *args: str, timeout: float = 120, show: bool = True
 ) -> PytestRun:
@@ -124,8 +118,7 @@ def run_pytest(
             sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:nbval",
             "-o", "addopts=", f"--rootdir={root}", f"--junitxml={report}", *args,
         ]  # fmt: skip
-        if sandboxed is not None:
-            command = [*sandboxed(root), *command]
+        command = [*contain.prefix(root), *command]  # sandboxed when a grader judges
         try:
             done = subprocess.run(
                 command, cwd=root, capture_output=True, text=True, timeout=timeout, check=False

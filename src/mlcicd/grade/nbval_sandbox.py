@@ -155,12 +155,13 @@ class OutsideVerdicts:
         self.path.write_text(json.dumps(self.found, indent=1))
 
 
-def _sandbox_learner_tests(enter: Sequence[str], hidden: Sequence[Path]) -> None:
-    """Run test modules a learner wrote (``run_pytest`` in a check) in a sandbox too."""
-    from mlcicd.course import pytest_run
+def _sandbox_learner_code(enter: Sequence[str], hidden: Sequence[Path]) -> None:
+    """Run code a learner wrote that a check starts (test modules, buildspec commands) in a
+    sandbox too: the check itself runs here, with the grader's rights."""
+    from mlcicd.course import contain
     from mlcicd.grade.sandbox import bwrap_arguments
 
-    pytest_run.sandboxed = lambda folder: [*enter, *bwrap_arguments(folder, hidden)]
+    contain.sandboxed = lambda folder: [*enter, *bwrap_arguments(folder, hidden, chdir=False)]
 
 
 def main() -> int:
@@ -174,7 +175,7 @@ def main() -> int:
         data = json.loads(setting)
         if data.get("prefix"):
             install(setting)
-            _sandbox_learner_tests(data.get("enter", []), [Path(p) for p in data.get("hidden", [])])
+            _sandbox_learner_code(data.get("enter", []), [Path(p) for p in data.get("hidden", [])])
         if data.get("verdicts"):
             verdicts = OutsideVerdicts(
                 {int(k): v for k, v in data["checkpoints"].items()},

@@ -103,8 +103,6 @@ class KernelLink:
                 raise raised_from_wire(answer["raised"])
             return from_wire(answer["value"], lambda n, t: RemoteObject(self, n, t))
         except (WireError, KeyError, ValueError, TypeError) as error:
-            if isinstance(error, NameError):
-                raise
             if getattr(error, "remote_type", None):
                 raise  # the learner's own exception, rebuilt
             raise KernelGone(f"the kernel's answer was not plain data ({error})") from None

@@ -114,13 +114,17 @@ def isolation() -> Isolation:
     return Isolation(True, cgroup=group.version)
 
 
-def bwrap_arguments(work: Path, hidden: Iterable[Path], *, keep: Sequence[Path] = ()) -> list[str]:
+def bwrap_arguments(
+    work: Path, hidden: Iterable[Path], *, keep: Sequence[Path] = (), chdir: bool = True
+) -> list[str]:
     """The ``bwrap ... --`` prefix that runs a command in a sandbox.
 
     Args:
         work: The one writable folder (the kernel's working folder); also bound at its path.
         hidden: Folders replaced by an empty one inside (other learners' work).
         keep: Further folders bound writable at their own path (the kernel's sockets).
+        chdir: Start in ``work``; else in the command's own working folder (bwrap keeps
+            it when the sandbox has it, e.g. a build's source inside ``work``).
     """
     args = [BWRAP, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
     args += ["--tmpfs", "/tmp", "--dir", "/tmp/home"]
@@ -149,7 +153,7 @@ def bwrap_arguments(work: Path, hidden: Iterable[Path], *, keep: Sequence[Path] 
     # jsii's shared package cache (the CDK's JavaScript) is read-only here, and must
     # stay so: a kernel that wrote it would run its code in every later kernel.
     args += ["--setenv", "JSII_RUNTIME_PACKAGE_CACHE", "disabled"]
-    args += ["--chdir", str(work), "--"]
+    args += ["--chdir", str(work), "--"] if chdir else ["--"]
     return args
 
 

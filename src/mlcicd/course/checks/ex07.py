@@ -37,6 +37,7 @@ from mlcicd.buildspec import (
     run_buildspec,
     to_dict,
 )
+from mlcicd.course import contain
 from mlcicd.course.checkpoint import case, check, expect
 from mlcicd.exceptions import BuildspecError
 
@@ -124,6 +125,7 @@ def run_case(spec: Buildspec, tests: dict[str, str]) -> Run:
             output=io.StringIO(),
             command_timeout=60,
             build_id="ex07:check",
+            shell_prefix=contain.prefix(root),  # the learner's commands: sandboxed when graded
         )
         calls = tuple(
             line[len("aws ") :] for line in log.read_text().splitlines() if line.startswith("aws ")

@@ -37,6 +37,7 @@ import tempfile
 from pathlib import Path
 
 from mlcicd.buildspec import Buildspec, dumps, lint_text, run_buildspec
+from mlcicd.course import contain
 from mlcicd.course.checkpoint import case, check, expect
 from mlcicd.course.checks.support import environ
 from mlcicd.course.pytest_run import PytestRun, TestOutcome, run_pytest
@@ -246,6 +247,7 @@ def _run_build(spec: Buildspec) -> tuple[str, int, int, str | None]:
             output=io.StringIO(),
             command_timeout=60,
             build_id="ex10:check",
+            shell_prefix=contain.prefix(root),  # the learner's commands: sandboxed when graded
         )
     junit = [r for r in result.reports if r.file_format == "JUNITXML"]
     cases = sum(r.total for r in junit)
