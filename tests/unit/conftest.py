@@ -18,7 +18,15 @@ def double_check() -> Iterator[str]:
     """Register checkpoint 98.1 (needs ``double``; worth 2) for the test, and only for it."""
     saved = dict(checkpoint_module._REGISTRY)
 
-    @check("98.1", points=2, needs=("double",), hint="Multiply by two.", defined_in="cell 'Ex 1'")
+    @check(
+        "98.1",
+        points=2,
+        needs=("double",),
+        hint="Multiply by two.",
+        defined_in="cell 'Ex 1'",
+        concept="Doubling is adding a number to itself.",
+        lesson="02#Edge cases first",
+    )
     def doubles(double: object) -> None:
         for x in (0, 3, -4):
             with case(f"double({x})"):

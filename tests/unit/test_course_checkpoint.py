@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Iterator
+from pathlib import Path
 
+import nbformat
 import pytest
+from checkpoint_mutants import solution_leak
 
 from mlcicd.course.checkpoint import (
     Check,
@@ -13,6 +16,7 @@ from mlcicd.course.checkpoint import (
     case,
     check,
     checkpoint,
+    concept_sentence,
     environment_problem,
     evaluate,
     expect,
@@ -21,9 +25,11 @@ from mlcicd.course.checkpoint import (
     missing_requirements,
     not_written_line,
     registered,
+    staged_line,
 )
 from mlcicd.exceptions import CourseError
 
+ROOT = Path(__file__).resolve().parents[2]
 PASSED = "Checkpoint 98.1 passed (2/2 points)"
 
 
@@ -217,3 +223,86 @@ def test_an_untouched_stub_learns_where_to_write_and_nothing_of_the_answer(spec:
     assert "Hint" not in line and spec.hint not in line
     if len(namespace) == len(spec.needs) and not missing_requirements(spec.requires):
         assert line == not_written_line(spec)
+
+
+# --- staged hints ------------------------------------------------------------------
+
+CONCEPT = (
+    " Same case again, so step back: Doubling is adding a number to itself. Review lesson 02, "
+    'section "Edge cases first".'
+)
+
+
+def test_the_concept_comes_only_when_the_same_case_fails_again(double_check: str) -> None:
+    kernel: dict[str, object] = {"double": lambda x: x * 3}
+    first = staged_line(double_check, kernel)
+    second = staged_line(double_check, kernel)
+    assert first == evaluate(double_check, kernel)[1]
+    assert CONCEPT not in first
+    assert second == first + CONCEPT
+
+
+def test_another_kernel_or_another_case_starts_at_the_first_stage(double_check: str) -> None:
+    kernel: dict[str, object] = {"double": lambda x: x * 3}
+    staged_line(double_check, kernel)
+    # A fresh namespace (another kernel, or a restart) has seen no failure.
+    assert CONCEPT not in staged_line(double_check, {"double": lambda x: x * 3})
+    # The same kernel, now failing another case (double(0) passes, double(3) fails
+    # before; this one fails double(0)): a new case is a first failure again.
+    kernel["double"] = lambda x: x * 2 + 1
+    assert CONCEPT not in staged_line(double_check, kernel)
+
+
+@pytest.mark.parametrize(
+    "double",
+    [lambda x: x * 2, lambda x: (_ for _ in ()).throw(NotImplementedError("stub"))],
+    ids=["passes", "untouched stub"],
+)
+def test_a_pass_or_an_untouched_stub_never_gets_the_concept(
+    double_check: str, double: object
+) -> None:
+    kernel = {"double": double}
+    lines = {staged_line(double_check, kernel) for _ in range(3)}
+    assert lines == {evaluate(double_check, kernel)[1]}
+
+
+def test_the_checkpoint_cell_prints_the_staged_line(
+    double_check: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    globals()["double"] = lambda x: x * 3
+    try:
+        checkpoint(double_check)
+        checkpoint(double_check)
+    finally:
+        del globals()["double"]
+    first, second = capsys.readouterr().out.splitlines()
+    assert second == first + CONCEPT
+
+
+def _headings(lesson: str) -> set[str]:
+    (path,) = sorted(ROOT.joinpath("notebooks").glob(f"{lesson}_*.ipynb"))
+    found = set()
+    for cell in nbformat.read(path, as_version=4).cells:
+        if cell.cell_type == "markdown":
+            found |= {
+                line.lstrip("#").strip()
+                for line in cell.source.splitlines()
+                if line.startswith("#")
+            }
+    return found
+
+
+@pytest.mark.parametrize("spec", registered(), ids=lambda spec: spec.id)
+def test_every_check_has_a_concept_and_a_lesson_section_that_exists(spec: Check) -> None:
+    assert spec.concept, f"{spec.id} has no concept (the hint after a repeated failure)"
+    number, _, heading = spec.lesson.partition("#")
+    assert number and heading, f"{spec.id}: lesson should be 'NN#Heading', not {spec.lesson!r}"
+    assert heading in _headings(number), f"lesson {number} has no heading {heading!r}"
+
+
+@pytest.mark.parametrize("spec", registered(), ids=lambda spec: spec.id)
+def test_no_hint_stage_gives_the_solution_away(spec: Check) -> None:
+    exercise = spec.id.split(".")[0]
+    for text in (spec.hint, concept_sentence(spec)):
+        leak = solution_leak(text, exercise)
+        assert leak is None, f"{spec.id} gives away {leak} in {text!r}"

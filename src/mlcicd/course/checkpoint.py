@@ -4,7 +4,9 @@ An exercise's checks live in ``mlcicd.course.checks.exNN`` and register
 themselves with :func:`check`::
 
     @check("02.1", points=2, needs=("normalize_features",),
-           hint="Scale each column with (x - min) / (max - min).")
+           hint="Every column must span exactly 0 to 1.",
+           concept="Min-max scaling maps a column's smallest value to 0 and its largest to 1.",
+           lesson="02#Edge cases first")
     def scales_into_unit_interval(normalize_features):
         with case("a column with negative values"):
             out = normalize_features(frame)
@@ -15,6 +17,12 @@ the check needs in the notebook's namespace (saying which cell to run when one
 is missing), runs the cases, and prints exactly one line: the success line the
 cell stores as its expected output, or a different line naming the first
 failing case and a hint. Nothing in either line varies between runs.
+
+**Staged hints.** An untouched stub's line says only where to write. A first
+failure names the failing case and the rule it breaks (the check's ``hint``).
+When the same case fails again in the same kernel, the line adds the check's
+``concept`` and the lesson section that teaches it. No stage prints code that
+solves the exercise; the tests compare every message with the solutions.
 
 **Public and hidden cases.** A :func:`case` is public: it runs in the learner's
 own notebook, and its failure names the input and what was expected. A
@@ -46,7 +54,17 @@ from mlcicd.exceptions import CourseError
 
 
 class CheckFailed(Exception):
-    """A test case of a checkpoint failed; the message says what was wrong."""
+    """A test case of a checkpoint failed; the message says what was wrong.
+
+    Attributes:
+        case: The public case's description or the hidden case's rule that failed
+            (None outside any case): what makes two failures "the same" for the
+            staged hints.
+    """
+
+    def __init__(self, message: str, case: str | None = None) -> None:
+        super().__init__(message)
+        self.case = case
 
 
 class NotWritten(CheckFailed):
@@ -85,13 +103,18 @@ class Check:
         id: ``NN.K``, e.g. ``"02.1"``.
         points: Points awarded when every case passes.
         needs: Names the cases need from the notebook, in the check's argument order.
-        hint: What to try when a case fails.
+        hint: The rule a failing case breaks, shown with the first failure: words,
+            never code that solves the exercise.
         run: The function holding the cases; it takes the needed objects.
         defined_in: Where a learner defines the needed objects, e.g. "the cell under
             'Exercise 1'"; said when one is missing.
         requires: Modules the check itself imports (e.g. ``hypothesis``), or ``node``
             for Node.js and the AWS CDK: when one is missing the checkpoint is not
             gradable here, whatever the learner wrote.
+        concept: The idea behind the rule, shown when the same case fails again in
+            the same kernel: why the rule exists, never the code.
+        lesson: Where the lesson teaches it, ``"NN#Heading"``: the lesson number and
+            a markdown heading of that lesson, e.g. ``"02#Edge cases first"``.
     """
 
     id: str
@@ -101,6 +124,8 @@ class Check:
     run: Callable[..., None] = field(repr=False)
     defined_in: str = "the exercise cell above"
     requires: tuple[str, ...] = ()
+    concept: str = ""
+    lesson: str = ""
 
 
 _REGISTRY: dict[str, Check] = {}
@@ -124,8 +149,12 @@ def check(
     hint: str,
     defined_in: str = "the exercise cell above",
     requires: tuple[str, ...] = (),
+    concept: str = "",
+    lesson: str = "",
 ) -> Callable[[Callable[..., None]], Callable[..., None]]:
     """Register the decorated function as the cases of checkpoint ``checkpoint_id``.
+
+    See :class:`Check` for the arguments.
 
     Raises:
         CourseError: When the id is registered twice.
@@ -135,7 +164,15 @@ def check(
         if checkpoint_id in _REGISTRY:
             raise CourseError(f"checkpoint {checkpoint_id} is registered twice")
         _REGISTRY[checkpoint_id] = Check(
-            checkpoint_id, points, tuple(needs), hint, function, defined_in, tuple(requires)
+            checkpoint_id,
+            points,
+            tuple(needs),
+            hint,
+            function,
+            defined_in,
+            tuple(requires),
+            concept,
+            lesson,
         )
         return function
 
@@ -191,14 +228,14 @@ def case(description: str) -> Iterator[None]:
     except NotGradable:
         raise
     except CheckFailed as failure:
-        raise CheckFailed(f"{description}: {failure}") from None
+        raise CheckFailed(f"{description}: {failure}", case=description) from None
     except NotImplementedError:
-        raise NotWritten(f"{description}: {_STUB}") from None
+        raise NotWritten(f"{description}: {_STUB}", case=description) from None
     except Exception as error:
         problem = environment_problem(error)
         if problem is not None:
             raise NotGradable(problem) from None
-        raise CheckFailed(f"{description}: {_describe(error)}") from None
+        raise CheckFailed(f"{description}: {_describe(error)}", case=description) from None
 
 
 @contextmanager
@@ -214,12 +251,12 @@ def hidden_case(rule: str) -> Iterator[None]:
     except NotGradable:
         raise
     except NotImplementedError:
-        raise NotWritten(f"a hidden case ({rule}): {_STUB}") from None
+        raise NotWritten(f"a hidden case ({rule}): {_STUB}", case=rule) from None
     except Exception as error:
         problem = environment_problem(error)
         if problem is not None:
             raise NotGradable(problem) from None
-        raise CheckFailed(f"a hidden case failed: {rule}") from None
+        raise CheckFailed(f"a hidden case failed: {rule}", case=rule) from None
 
 
 def environment_problem(error: BaseException) -> str | None:
@@ -310,8 +347,39 @@ def _describe(error: BaseException) -> str:
     return f"{type(error).__name__}: {first}" if first else type(error).__name__
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """What running a checkpoint once gave.
+
+    Attributes:
+        passed: Every case passed.
+        line: The one line the checkpoint prints.
+        failed_case: The failing case's description (or hidden rule) when a case
+            failed on the learner's answer; None when it passed, was not written,
+            could not run or could not be graded.
+    """
+
+    passed: bool
+    line: str
+    failed_case: str | None = None
+
+
 def evaluate(checkpoint_id: str, namespace: Mapping[str, Any]) -> tuple[bool, str]:
     """Run checkpoint ``checkpoint_id`` against ``namespace`` and return (passed, line).
+
+    The line is the first failure's: the failing case and the rule it breaks
+    (grading always shows this one). See :func:`run_checkpoint`.
+
+    Args:
+        checkpoint_id: E.g. ``"02.1"``.
+        namespace: The notebook's variables (its globals).
+    """
+    outcome = run_checkpoint(checkpoint_id, namespace)
+    return outcome.passed, outcome.line
+
+
+def run_checkpoint(checkpoint_id: str, namespace: Mapping[str, Any]) -> Outcome:
+    """Run checkpoint ``checkpoint_id`` against ``namespace``; say what happened.
 
     Args:
         checkpoint_id: E.g. ``"02.1"``.
@@ -320,37 +388,53 @@ def evaluate(checkpoint_id: str, namespace: Mapping[str, Any]) -> tuple[bool, st
     spec = get_check(checkpoint_id)
     lacking = missing_requirements(spec.requires)
     if lacking is not None:
-        return False, not_gradable_line(spec, lacking)
+        return Outcome(False, not_gradable_line(spec, lacking))
     missing = [name for name in spec.needs if name not in namespace]
     if missing:
         names = ", ".join(f"`{name}`" for name in missing)
         verb = "is" if len(missing) == 1 else "are"
-        return False, (
+        return Outcome(
+            False,
             f"Checkpoint {spec.id} cannot run yet (0/{spec.points} points): {names} {verb} "
             f"not defined. Run {spec.defined_in} first (after a kernel restart, run the "
-            "cells above from the top), then run this cell again."
+            "cells above from the top), then run this cell again.",
         )
     try:
         spec.run(*(namespace[name] for name in spec.needs))
     except NotGradable as problem:
-        return False, not_gradable_line(spec, str(problem))
+        return Outcome(False, not_gradable_line(spec, str(problem)))
     except NotWritten:
-        return False, not_written_line(spec)
+        return Outcome(False, not_written_line(spec))
     except NotImplementedError:  # raised outside any case: the stub all the same
-        return False, not_written_line(spec)
+        return Outcome(False, not_written_line(spec))
     except CheckFailed as failure:
-        return False, (
-            f"Checkpoint {spec.id} failed (0/{spec.points} points): {failure}. Hint: {spec.hint}"
-        )
+        return Outcome(False, _failed_line(spec, str(failure)), failure.case or str(failure))
     except Exception as error:  # the learner's object broke a case outside any `case`
         problem = environment_problem(error)
         if problem is not None:
-            return False, not_gradable_line(spec, problem)
-        return False, (
-            f"Checkpoint {spec.id} failed (0/{spec.points} points): {_describe(error)}. "
-            f"Hint: {spec.hint}"
-        )
-    return True, success_line(spec.id, spec.points)
+            return Outcome(False, not_gradable_line(spec, problem))
+        described = _describe(error)
+        return Outcome(False, _failed_line(spec, described), described)
+    return Outcome(True, success_line(spec.id, spec.points))
+
+
+def _failed_line(spec: Check, failure: str) -> str:
+    return f"Checkpoint {spec.id} failed (0/{spec.points} points): {failure}. Hint: {spec.hint}"
+
+
+def concept_sentence(spec: Check) -> str:
+    """The second stage of a hint: the idea behind the rule and where the lesson teaches it.
+
+    Shown after the same case has failed twice in one kernel; empty when the check
+    has no concept.
+    """
+    if not spec.concept:
+        return ""
+    where = ""
+    if spec.lesson:
+        number, _, heading = spec.lesson.partition("#")
+        where = f' Review lesson {number}, section "{heading}".' if heading else ""
+    return f"Same case again, so step back: {spec.concept}{where}"
 
 
 def not_written_line(spec: Check) -> str:
@@ -371,13 +455,42 @@ def not_gradable_line(spec: Check, problem: str) -> str:
     )
 
 
+#: Failures seen per notebook namespace (the kernel's ``__main__`` globals): how many
+#: times each (checkpoint, case) failed. The namespace is kept with its counts so that
+#: its id is never reused while the entry lives; a kernel has one such namespace.
+_ATTEMPTS: dict[int, tuple[Mapping[str, Any], dict[tuple[str, str], int]]] = {}
+
+
+def staged_line(checkpoint_id: str, namespace: Mapping[str, Any]) -> str:
+    """Run a checkpoint and return its line, with the concept added on a repeated failure.
+
+    The first failure of a case names the case and the rule (:func:`evaluate`'s
+    line). When the same case of the same checkpoint fails again against the same
+    namespace (the same kernel), the line adds :func:`concept_sentence`.
+
+    Args:
+        checkpoint_id: E.g. ``"02.1"``.
+        namespace: The notebook's variables (its globals).
+    """
+    outcome = run_checkpoint(checkpoint_id, namespace)
+    if outcome.failed_case is None:
+        return outcome.line
+    _, counts = _ATTEMPTS.setdefault(id(namespace), (namespace, {}))
+    key = (checkpoint_id, outcome.failed_case)
+    counts[key] = counts.get(key, 0) + 1
+    concept = concept_sentence(get_check(checkpoint_id)) if counts[key] > 1 else ""
+    return f"{outcome.line} {concept}" if concept else outcome.line
+
+
 def checkpoint(checkpoint_id: str) -> None:
     """Run a checkpoint against the calling notebook's variables and print its one line.
 
     Called from a checkpoint cell: ``checkpoint("02.1")``. Prints the success
-    line when every hidden case passes, otherwise the first failing case and a
-    hint. Returns nothing, so the cell shows only that line.
+    line when every case passes, otherwise the first failing case and the rule it
+    breaks; when that same case fails again, also the idea behind the rule and the
+    lesson section to review (:func:`staged_line`). Returns nothing, so the cell
+    shows only that line.
     """
     caller = inspect.currentframe()
     namespace = caller.f_back.f_globals if caller and caller.f_back else {}
-    print(evaluate(checkpoint_id, namespace)[1])
+    print(staged_line(checkpoint_id, namespace))
