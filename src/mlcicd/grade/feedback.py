@@ -8,6 +8,8 @@ see :mod:`mlcicd.grade.review`), the grader's warnings and the totals.
   forbids scripts and remote content, should anything slip through.
 * Every text from a learner's file (name, path, message) is escaped.
 * A learner's name becomes a safe, distinct file name (:func:`~mlcicd.grade.roster.file_stems`).
+* Quiz results a learner saved in lesson notebooks in their folder are shown, ungraded
+  (:mod:`mlcicd.grade.quizzes`): they change no score and no total.
 * Feedback accumulates: the file keeps its results in an HTML comment (base64 JSON),
   and the next run keeps the exercises it did not grade again. A file there that
   is not such feedback is refused, never overwritten.
@@ -28,6 +30,7 @@ from typing import Any
 from mlcicd.course.notebook import write_text
 from mlcicd.exceptions import GradeError
 from mlcicd.grade.model import NOT_GRADABLE, CheckpointResult, SubmissionResult
+from mlcicd.grade.quizzes import LessonQuiz, learner_quizzes
 from mlcicd.grade.review import Review, review_for
 from mlcicd.grade.roster import (
     GRADED,
@@ -181,6 +184,34 @@ def _totals(results: Sequence[SubmissionResult]) -> str:
     return "\n".join(lines)
 
 
+def _quizzes(quizzes: Sequence[LessonQuiz]) -> str:
+    if not quizzes:
+        return ""
+    parts = [
+        "<section><h2>Quiz results (not graded)</h2>",
+        '<p class="muted">What you last chose in the lesson quizzes you saved. They are for '
+        "you: they count for no points.</p>",
+    ]
+    for quiz in quizzes:
+        parts.append(
+            f"<p><code>{esc(quiz.lesson)}</code>: {len(quiz.answers)} of {quiz.questions} "
+            f"question(s) checked, {quiz.right} right at the last check.</p>"
+        )
+        rows = "".join(
+            f'<tr><td class="num">{a.number}</td><td>{esc(a.prompt)}</td>'
+            f"<td>{esc(a.chosen)}</td><td>{'right' if a.correct else 'not yet'}</td>"
+            f'<td class="num">{a.checks}</td></tr>'
+            for a in quiz.answers
+        )
+        if rows:
+            parts.append(
+                "<table><tr><th>#</th><th>Question</th><th>Chosen</th><th>Last check</th>"
+                f"<th>Checks</th></tr>{rows}</table>"
+            )
+    parts.append("</section>")
+    return "\n".join(parts)
+
+
 def _data(learner: str, results: Sequence[SubmissionResult]) -> str:
     # Base64 holds no "--" or ">", so no learner text can end the comment early.
     data = {"learner": learner, "submissions": [r.to_dict() for r in results]}
@@ -194,6 +225,7 @@ def learner_page(
     *,
     guide: Mapping[str, Review],
     hints: Mapping[str, str],
+    quizzes: Sequence[LessonQuiz] = (),
 ) -> str:
     """Return one learner's feedback page.
 
@@ -203,11 +235,13 @@ def learner_page(
         guide: What to review, by exercise and checkpoint
             (:func:`~mlcicd.grade.review.lesson_guide`).
         hints: The checkpoints' hints, by id.
+        quizzes: The quiz results saved in the learner's lessons: shown, never scored.
     """
     body = [
         f"<h1>Feedback for {esc(learner)}</h1>",
         _totals(results),
         *(_exercise(r, guide, hints) for r in results),
+        _quizzes(quizzes),
         _data(learner, results),
     ]
     return page(f"Feedback: {learner}", "\n".join(body))
@@ -289,8 +323,16 @@ def feedback_pages(
     for learner, now in learners.items():
         path = folder / f"{stems[learner]}.html"
         merged = merge(previous_results(path, learner), now)
-        pages[path] = learner_page(learner, merged, guide=guide, hints=hints)
+        quizzes = [q for folder in _learner_folders(now) for q in learner_quizzes(folder)]
+        pages[path] = learner_page(learner, merged, guide=guide, hints=hints, quizzes=quizzes)
     return pages
+
+
+def _learner_folders(results: Sequence[SubmissionResult]) -> list[Path]:
+    # A learner's folder is the one named for them that holds their submissions
+    # (CLASS/<learner>/...); a notebook graded on its own has none.
+    folders = {Path(r.path).parent for r in results if Path(r.path).parent.name == r.learner}
+    return sorted(folders)
 
 
 def write_feedback(

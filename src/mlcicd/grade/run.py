@@ -38,6 +38,7 @@ from mlcicd.grade.kernel import (
 from mlcicd.grade.manifest import ExerciseSpec
 from mlcicd.grade.model import NOT_GRADABLE, CheckpointResult, SubmissionResult
 from mlcicd.grade.prepare import prepare
+from mlcicd.grade.quizzes import is_lesson
 from mlcicd.grade.sandbox import hidden_folders, isolation
 
 __all__ = [
@@ -57,6 +58,11 @@ MESSAGE_LIMIT = 500
 _ANSI = re.compile(r"\x1b\[[0-9;]*m|#x1B\[[0-9;]*m")
 _LINE = re.compile(r"Checkpoint \d{2}\.\d+ (?:failed|cannot run yet) \([^\n]*")
 _NOT_GRADABLE = re.compile(r"Checkpoint \d{2}\.\d+ cannot be graded here \([^\n]*")
+#: Why a lesson notebook named on the command line is not graded.
+LESSON_NOTE = (
+    "a lesson notebook with quiz results, not an exercise: not graded; its quiz results "
+    "appear, ungraded, on the feedback page of the learner whose folder holds it"
+)
 
 
 @dataclass(frozen=True)
@@ -78,7 +84,9 @@ def find_submissions(targets: Sequence[Path]) -> list[Submission]:
     """Return the submissions in ``targets``, sorted by path.
 
     A target is a notebook, a folder of notebooks (one per learner), or a
-    folder of learner folders (each holding that learner's notebooks).
+    folder of learner folders (each holding that learner's notebooks). Lesson
+    notebooks with saved quiz results (:mod:`mlcicd.grade.quizzes`) are not
+    submissions: they are never run, and the feedback reports their quizzes.
 
     Raises:
         GradeError: When a target does not exist or holds no notebook.
@@ -86,16 +94,17 @@ def find_submissions(targets: Sequence[Path]) -> list[Submission]:
     found: list[Submission] = []
     for target in targets:
         if target.is_file():
-            found.append(Submission(target, target.stem))
+            found.append(Submission(target, target.stem, LESSON_NOTE if is_lesson(target) else ""))
             continue
         if not target.is_dir():
             raise GradeError("there is no such file or folder", path=str(target))
-        notebooks = [p for p in sorted(target.glob("*.ipynb")) if p.is_file()]
+        notebooks = [p for p in sorted(target.glob("*.ipynb")) if p.is_file() and not is_lesson(p)]
         found += [Submission(p, p.stem) for p in notebooks]
         for folder in sorted(p for p in target.iterdir() if p.is_dir()):
             if folder.name.startswith(".") or folder.name == "__pycache__":
                 continue
-            found += [Submission(p, folder.name) for p in sorted(folder.glob("*.ipynb"))]
+            mine = [p for p in sorted(folder.glob("*.ipynb")) if not is_lesson(p)]
+            found += [Submission(p, folder.name) for p in mine]
             found += _nested(folder)
         if not notebooks and not any(s.path.is_relative_to(target) for s in found):
             raise GradeError("holds no notebook (*.ipynb) to grade", path=str(target))
@@ -107,8 +116,8 @@ def _nested(folder: Path) -> list[Submission]:
     nested = []
     for path in sorted(folder.rglob("*.ipynb")):
         inside = path.relative_to(folder).parts
-        if len(inside) < 2 or any(part.startswith(".") for part in inside):
-            continue  # the learner's own notebooks, or Jupyter's .ipynb_checkpoints
+        if len(inside) < 2 or any(part.startswith(".") for part in inside) or is_lesson(path):
+            continue  # the learner's own notebooks, Jupyter's .ipynb_checkpoints, or lessons
         why = (
             f"a notebook in a subfolder ({'/'.join(inside)}): not graded; put the learner's "
             "notebooks directly in their folder (mlcicd course collect does)"
