@@ -17,6 +17,16 @@
 
 Every input artifact is produced by an earlier action, so the declaration is
 accepted by ``create-pipeline`` as is.
+
+The source is a GitHub repository read through an AWS CodeConnections
+connection (provider ``CodeStarSourceConnection``, configuration
+``ConnectionArn``, ``FullRepositoryId``, ``BranchName``), which is what most
+teams use. A connection is created once per account and authorised in the
+console, so its ARN cannot be guessed: the default,
+:data:`EXAMPLE_CONNECTION_ARN`, is a placeholder in the course's fake account
+that declarations, validation, simulation and moto accept, and that a real
+deployment replaces. A CodeCommit repository, or any other source action, is
+passed as ``source``.
 """
 
 from __future__ import annotations
@@ -27,7 +37,7 @@ from mlcicd.exceptions import PipelineError
 from mlcicd.pipeline.actions import (
     cloudformation_deploy,
     codebuild_action,
-    codecommit_source,
+    connection_source,
     manual_approval,
 )
 from mlcicd.pipeline.model import Action, Pipeline, Stage
@@ -36,6 +46,13 @@ from mlcicd.pipeline.model import Action, Pipeline, Stage
 BUILD_OUTPUT = "BuildOutput"
 #: Variable namespace of the staging deployment (its stack outputs).
 STAGING_NAMESPACE = "Staging"
+#: The connection the default source reads through: a placeholder in the course's
+#: fake account (123456789012). Pass your own connection's ARN to deploy.
+EXAMPLE_CONNECTION_ARN = (
+    "arn:aws:codeconnections:us-east-1:123456789012:connection/00000000-0000-0000-0000-000000000000"
+)
+#: The GitHub owner of the default repository, ``<owner>/<pipeline name>``.
+EXAMPLE_OWNER = "example-org"
 
 
 def ml_pipeline(
@@ -44,6 +61,9 @@ def ml_pipeline(
     role_arn: str,
     artifact_bucket: str,
     source: Action | None = None,
+    connection_arn: str = EXAMPLE_CONNECTION_ARN,
+    repository_id: str | None = None,
+    branch: str = "main",
     deploy_role_arn: str | None = None,
     notification_arn: str | None = None,
     project_prefix: str = "churn",
@@ -57,8 +77,16 @@ def ml_pipeline(
         name: The pipeline's name.
         role_arn: The service role CodePipeline assumes.
         artifact_bucket: The S3 bucket of the artifact store.
-        source: The source action; a CodeCommit repository ``name`` on branch
-            ``main`` when None. It must write exactly one artifact.
+        source: The source action. When None, a CodeConnections source
+            (``CodeStarSourceConnection``) reads ``repository_id`` on ``branch``
+            through ``connection_arn``. Pass
+            ``codecommit_source("Source", repository=...)`` for a CodeCommit
+            repository. It must write exactly one artifact.
+        connection_arn: ``ConnectionArn`` of the default source; the
+            placeholder :data:`EXAMPLE_CONNECTION_ARN` unless given.
+        repository_id: ``FullRepositoryId`` (``owner/repository``) of the
+            default source; ``example-org/<name>`` when None.
+        branch: ``BranchName`` of the default source.
         deploy_role_arn: The role CloudFormation uses to deploy; ``role_arn``
             when None (a separate, narrower role is better in a real account).
         notification_arn: SNS topic told when approval is awaited.
@@ -76,7 +104,12 @@ def ml_pipeline(
             source action with one output.
     """
     if source is None:
-        source = codecommit_source("Source", repository=name, branch="main")
+        source = connection_source(
+            "Source",
+            connection_arn=connection_arn,
+            repository_id=repository_id or f"{EXAMPLE_OWNER}/{name}",
+            branch=branch,
+        )
     if source.action_type_id.category != "Source" or len(source.output_artifacts) != 1:
         raise PipelineError(
             f"source must be a Source action with one output artifact, got {source.name!r}"

@@ -187,7 +187,7 @@ def check_first_stage_sources(subject: Subject) -> Iterator[Hit]:
         yield Hit(
             "stages[0]",
             f"the first stage {first.name!r} has no source action",
-            "start the pipeline with a stage of Source actions (S3, CodeCommit, ...)",
+            "start the pipeline with a stage of Source actions (CodeStarSourceConnection, S3, ...)",
         )
     for index, action in enumerate(first.actions):
         # An action with no category is reported by the shape walk already.
