@@ -1,5 +1,11 @@
 """IAM policies, tested: the CodeBuild role may pull from ECR, a role without the policy may not.
 
+A ``docker pull`` from ECR needs three actions: ``ecr:GetAuthorizationToken`` (the
+registry login), ``ecr:BatchGetImage`` (the manifest) and
+``ecr:GetDownloadUrlForLayer`` (each layer). This is the ``SERVICE_ROLE`` case of a
+CodeBuild project's ``imagePullCredentialsType``, where the service role pulls; with
+``CODEBUILD``, the repository policy trusts ``codebuild.amazonaws.com`` instead.
+
 By default moto allows every call. ``set_initial_no_auth_action_count(n)``
 turns on its IAM simulation for one test: the first ``n`` calls go through
 unchecked (they create the roles, policies and repository the test needs),
@@ -41,18 +47,24 @@ TRUST_CODEBUILD = {
         }
     ],
 }
-# What a build needs to pull the training image. Resource "*": moto checks
-# actions other than S3's against "*", so a repository ARN here would deny.
+# What a build needs to pull the training image. Resource "*": moto checks ECR
+# calls against "*" (it passes a real ARN only for S3, SQS, IAM roles and
+# sts:AssumeRole), so a repository ARN here would deny.
 PULL_IMAGES = {
     "Version": "2012-10-17",
     "Statement": [
         {
             "Effect": "Allow",
-            "Action": ["ecr:GetAuthorizationToken", "ecr:BatchGetImage"],
+            "Action": [
+                "ecr:GetAuthorizationToken",
+                "ecr:BatchGetImage",
+                "ecr:GetDownloadUrlForLayer",
+            ],
             "Resource": "*",
         }
     ],
 }
+LAYER = "sha256:" + "b" * 64
 # A role that may look at repositories, but not pull from them.
 LIST_REPOSITORIES = {
     "Version": "2012-10-17",
@@ -110,6 +122,11 @@ def test_the_codebuild_role_with_the_pull_policy_can_pull_the_image(aws: boto3.S
 
     assert token["authorizationToken"]
     assert [image["imageId"]["imageTag"] for image in images["images"]] == ["1.4.0"]
+    # moto serves no layers: it checks IAM first, then says the call is not
+    # implemented. Getting that far is the proof the role may download layers;
+    # a role without the action gets a 403 ClientError instead (next test).
+    with pytest.raises(NotImplementedError):
+        ecr.get_download_url_for_layer(repositoryName=REPOSITORY, layerDigest=LAYER)
 
 
 @set_initial_no_auth_action_count(SETUP_CALLS)
@@ -132,6 +149,9 @@ def test_a_role_without_the_pull_policy_is_denied(aws: boto3.Session) -> None:
     assert "AccessDenied" in error["Message"]
     assert "assumed-role/churn-codebuild/churn-build-42" in error["Message"]
     assert "ecr:GetAuthorizationToken" in error["Message"]
+    with pytest.raises(ClientError) as no_layers:
+        ecr.get_download_url_for_layer(repositoryName=REPOSITORY, layerDigest=LAYER)
+    assert no_layers.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
 
 
 def test_iam_checks_end_with_the_decorated_tests(aws: boto3.Session) -> None:

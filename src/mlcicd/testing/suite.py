@@ -13,7 +13,9 @@ it when the live source is missing::
      "run": {"unit": {"tests": 1270, "failed": 0, "skipped": 3, "seconds": 41.2}, ...}}
 
 ``run`` is there only when the report covers the whole suite. The snapshot holds
-no date, so releasing the same course twice writes the same file.
+no date, so releasing the same course twice writes the same file. Before a first
+``make test`` in the course repository, lesson 01 shows :data:`SAMPLE`, a small
+JUnit report of the course's own suite committed and labelled as a sample.
 """
 
 from __future__ import annotations
@@ -33,6 +35,9 @@ from mlcicd.testing.layers import LAYERS, LayerFigures, layer_figures
 SNAPSHOT = "docs/test-layers.json"
 #: The JUnit report ``make test`` writes in the course repository.
 REPORT = "build/reports/junit.xml"
+#: A small JUnit report of the course's own suite, committed and labelled as a
+#: sample: lesson 01 shows its figures until ``make test`` has written :data:`REPORT`.
+SAMPLE = "docs/sample-junit.xml"
 _RECORDED_BY = "mlcicd course release"
 _RECORDED = "recorded when this copy was released"
 _FIGURES = "this repository's figures"
@@ -162,33 +167,66 @@ def _figures(layer: str, fig: dict[str, Any]) -> LayerFigures:
     return LayerFigures(layer, *counts, seconds=float(fig["seconds"]))
 
 
-def figures_or_snapshot(report: Path, snapshot: Path) -> tuple[list[LayerFigures], str]:
-    """Lesson 01: the figures of the JUnit ``report``, else those of the ``snapshot``.
+def figures_or_snapshot(
+    report: Path, snapshot: Path, sample: Path | None = None
+) -> tuple[list[LayerFigures], str]:
+    """Lesson 01: the figures of the JUnit ``report``, else the ``snapshot``, else the ``sample``.
+
+    The order is the most real first: the learner's own run; the course's whole
+    run recorded in a release; the small sample report committed with the course
+    (:data:`SAMPLE`), so the lesson has figures before ``make test`` has run.
 
     Returns:
-        The figures per layer (empty when neither has any), and one sentence
+        The figures per layer (empty when none of them has any), and one sentence
         saying where they come from.
     """
     if report.exists():
         figures = layer_figures(report)
         return figures, f"Read {sum(f.tests for f in figures)} test cases from {report.name}."
-    if not snapshot.exists():
-        return [], f"No JUnit report at {report}: run make test first to see {_FIGURES}."
-    try:
-        recorded = read_snapshot(snapshot)
-    except CourseError as error:
-        return [], f"No JUnit report at {report}, and {error}."
-    if not recorded.figures:
+    recorded, unreadable = _recorded(snapshot)
+    if recorded is not None and recorded.figures:
+        cases = sum(f.tests for f in recorded.figures)
+        return list(recorded.figures), (
+            f"This copy has no test suite: these are the figures of the course repository's "
+            f"own suite ({cases} test cases), {_RECORDED} (mlcicd {recorded.mlcicd})."
+        )
+    figures = _sample_figures(sample)
+    if figures:
+        cases = sum(f.tests for f in figures)
+        return figures, (
+            f"No JUnit report at {report} yet (make test writes it). These are the figures "
+            f"of a SAMPLE of this course's own suite ({cases} test cases, {sample}), "
+            "not of a full run."
+        )
+    if recorded is not None:
         counts = ", ".join(f"{n} {layer}" for layer, n in recorded.functions.items() if n)
         return [], (
             f"This copy has no test suite. The course repository's own suite has {counts} "
             f"test functions, {_RECORDED} (mlcicd {recorded.mlcicd}), but no timed run."
         )
-    cases = sum(f.tests for f in recorded.figures)
-    return list(recorded.figures), (
-        f"This copy has no test suite: these are the figures of the course repository's "
-        f"own suite ({cases} test cases), {_RECORDED} (mlcicd {recorded.mlcicd})."
-    )
+    if unreadable is not None:
+        return [], f"No JUnit report at {report}, and {unreadable}."
+    return [], f"No JUnit report at {report}: run make test first to see {_FIGURES}."
+
+
+def _recorded(snapshot: Path) -> tuple[SuiteSnapshot | None, CourseError | None]:
+    """The snapshot (``None`` when there is none), or the error that makes it unreadable."""
+    if not snapshot.exists():
+        return None, None
+    try:
+        return read_snapshot(snapshot), None
+    except CourseError as error:
+        return None, error
+
+
+def _sample_figures(sample: Path | None) -> list[LayerFigures]:
+    """The figures of the committed sample report; none when it is missing or unreadable."""
+    if sample is None:
+        return []
+    try:
+        return layer_figures(sample)
+    except (OSError, ET.ParseError):
+        return []
 
 
 def functions_or_snapshot(tests: Path, snapshot: Path) -> tuple[dict[str, int], str]:
