@@ -91,7 +91,7 @@ HIDDEN_END = "# END HIDDEN CASES"
 #: How a grading machine gets every package the checks import.
 INSTALL_GRADE = (
     "install the course with its grade extra (`pip install '.[grade]'` in the course "
-    "folder, or `make lab`), and Node.js 22 for exercise 09"
+    "folder, or `make lab`), and Node.js 22 for exercises 09 and 10"
 )
 
 

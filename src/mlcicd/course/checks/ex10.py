@@ -1,27 +1,34 @@
-"""Checkpoints of exercise 10 (Capstone): public and hidden cases on the learner's objects.
+"""Checkpoints of exercise 10 (Capstone): gates across data, model and infrastructure.
 
-The learner assembles the churn delivery pipeline from their own pieces:
-unit tests for ``normalize_features`` (``UNIT_TESTS``), a buildspec that runs
-them (``capstone_buildspec``), a pipeline that gates deployment on them
-(``capstone_pipeline``), a simulation driven by a test run
-(``simulate_change``) and a reading of its result (``where_it_stopped``).
+The learner designs the release gates of the churn pipeline and justifies them:
 
-10.1 runs the learner's tests once, in a fresh pytest, against a ``features``
-module whose ``normalize_features`` is switched by an autouse fixture between
-the right implementation (churn's own, as in the learner's notebook) and broken
-ones, so one process shows both "passes on the right code" and "fails on each
-broken one".
+* 10.1 ``data_tests_pass(reference, batch)``: what decides ``Test.DataTests``: the
+  batch keeps the data contract (:func:`churn.validate.validate_frame`) and has not
+  drifted from the reference (:func:`churn.drift.drift_report`).
+* 10.2 ``model_passes(candidate, approved)``: what decides ``Test.ModelQualityGate``:
+  the exercise's release policy (floors and a regression tolerance, as
+  :class:`churn.gate.QualityGate` applies them).
+* 10.3 ``capstone_pipeline()``: a pipeline that ``validate()`` does not flag at all
+  (warnings included: PL030 flags a deploy gated only by a Build action), with a
+  CodeBuild **Test** action for each of the data, model and infrastructure gates in a
+  stage before the first deploy.
+* 10.4 ``simulate_release(batch, candidate)``: the hand-off: each test action scripted
+  from its own gate, on the inputs it was given.
+* 10.5 ``assert_release_gated(template)``: the same gates read back from the
+  synthesized CloudFormation template of the course's stack (requires Node.js).
 
 Public cases (they run in the learner's notebook, and the learner's copy of the
 course holds only them):
 
-* 10.1: the tests pass on the right ``normalize_features`` and catch one that
-  divides by the maximum only.
-* 10.2: the buildspec lints clean and fails the build, in its BUILD phase, on a
-  project with a failing test.
-* 10.3: ``capstone_pipeline()`` is a Pipeline that validates without errors.
-* 10.4: a green test run deploys everything; a run with a failed test deploys nothing.
-* 10.5: the stage of a green execution (None) and of one whose unit tests failed.
+* 10.1: a fresh batch passes; a batch whose bills rose and tenure shortened fails.
+* 10.2: a good candidate passes; a first model below the recall floor and a candidate
+  whose ROC AUC fell 0.03 below the approved model's fail.
+* 10.3: the object is a Pipeline, ``validate()`` finds nothing, the three test actions
+  run before the first deploy.
+* 10.4: a fresh batch and a good candidate succeed all the way; the drifted batch fails
+  DataTests only, and no stage after the gates runs.
+* 10.5: the course's template passes; the same template without its DataTests
+  action raises AssertionError.
 
 The other cases are hidden: they exist only where the instructor grades, and a
 failing one names the rule it checks, not its input.
@@ -29,19 +36,17 @@ failing one names the rule it checks, not its input.
 
 from __future__ import annotations
 
-import io
-import os
-import re
-import sys
-import tempfile
-from pathlib import Path
+import copy
+import functools
+import json
+from collections.abc import Callable
+from typing import Any
 
-from mlcicd.buildspec import Buildspec, dumps, lint_text, run_buildspec
-from mlcicd.course import contain
+import numpy as np
+import pandas as pd
+
 from mlcicd.course.checkpoint import case, check, expect
-from mlcicd.course.checks.support import environ
-from mlcicd.course.pytest_run import PytestRun, TestOutcome, run_pytest
-from mlcicd.pipeline import Execution, Pipeline, ml_pipeline, simulate, validate
+from mlcicd.pipeline import Execution, Pipeline, simulate, validate
 
 # BEGIN HIDDEN CASES
 # isort: split
@@ -49,251 +54,238 @@ from mlcicd.course.checkpoint import hidden_case
 
 # END HIDDEN CASES
 
-#: The broken implementations the public case of 10.1 runs the tests against: id to
-#: (description, advice).
-BROKEN: dict[str, tuple[str, str]] = {
-    "impl_forgets_minimum": (
-        "a normalize_features that divides by the maximum only (x / max)",
-        "add a test on a column whose minimum is not 0 that expects the scaled minimum to be 0.0",
-    ),
-}
+#: The data tests, the quality gate and the infrastructure tests: the action names the
+#: exercise asks for, each of category Test.
+DATA_ACTION = "DataTests"
+MODEL_ACTION = "ModelQualityGate"
+INFRA_ACTION = "InfrastructureTests"
+GATES = (DATA_ACTION, MODEL_ACTION, INFRA_ACTION)
 
-#: The code of each version of ``normalize_features`` in the features module, by id. The
-#: right one is churn's own: what ``FEATURES`` in the learner's notebook imports.
-_VARIANT_CODE: dict[str, str] = {
-    "impl_correct": "from churn.preprocess import normalize_features as impl_correct\n",
-    "impl_forgets_minimum": """
-def impl_forgets_minimum(frame, columns=None):
-    out = frame.copy()
-    for name in _names(frame, columns):
-        values = frame[name].astype(float)
-        out[name] = values / values.max()
-    return out
-""",
-}
+#: The exercise's release policy (its setup cell states the same numbers).
+FLOORS = {"roc_auc": 0.80, "recall": 0.40, "f1": 0.45}
+TOLERANCE = 0.02
 
-# BEGIN HIDDEN CASES
-_VARIANT_CODE.update(
-    {
-        "impl_constant_nan": """
-def impl_constant_nan(frame, columns=None):
-    out = frame.copy()
-    for name in _names(frame, columns):
-        values = frame[name].astype(float)
-        out[name] = (values - values.min()) / (values.max() - values.min())
-    return out
-""",
-        "impl_mutates_input": """
-def impl_mutates_input(frame, columns=None):
-    scaled = impl_correct(frame, columns)
-    for name in _names(frame, columns):
-        frame[name] = scaled[name]
-    return frame
-""",
+
+@functools.cache
+def _frames() -> dict[str, pd.DataFrame]:
+    """The reference data and the batches of the cases, generated once per process."""
+    from churn.data import generate
+
+    fresh = generate(1000, seed=2)
+    frames = {
+        # The same reference the exercise's setup cell generates.
+        "reference": generate(2000, seed=1),
+        "fresh": fresh,
+        "drifted": generate(1000, seed=3, distribution_drift=0.5),
     }
-)
-
-#: The broken implementations of the hidden cases: id to the rule a test must pin down.
-HIDDEN_BROKEN: dict[str, str] = {
-    "impl_constant_nan": "your tests check that a constant column becomes all 0.0",
-    "impl_mutates_input": "your tests check that the frame passed in is left unchanged",
-}
-# END HIDDEN CASES
-
-_FEATURES_HEAD = '''\
-"""normalize_features, switched between the right and broken versions by conftest.py."""
-from churn.schema import numeric_features
-
-IMPLEMENTATION = "impl_correct"
-
-
-def _names(frame, columns):
-    if columns is not None:
-        return list(columns)
-    return [name for name in numeric_features() if name in frame.columns]
-'''
-
-_FEATURES_TAIL = '''
-
-VARIANTS = {name: value for name, value in list(globals().items()) if name.startswith("impl_")}
+    # BEGIN HIDDEN CASES
+    negative = fresh.copy()
+    negative.loc[negative.index[0], "tenure_months"] = -3
+    contract = fresh.copy()
+    contract.loc[contract.index[:400], "contract"] = "two-year"
+    bills = fresh.copy()
+    bills["monthly_charges"] = bills["monthly_charges"] + 4
+    frames |= {
+        "another_fresh": generate(600, seed=7),
+        "shuffled": fresh.sample(frac=1.0, random_state=5)[list(reversed(fresh.columns))],
+        "schema": generate(1000, seed=5, schema_drift=True),
+        "empty": fresh.iloc[:0],
+        "negative_tenure": negative,
+        "label_drift": generate(1000, seed=4, label_drift=0.3),
+        "contract_only": contract,
+        "bills_only": bills,
+    }
+    # END HIDDEN CASES
+    return frames
 
 
-def normalize_features(frame, columns=None):
-    """Scale numeric columns into [0, 1] (or not, depending on IMPLEMENTATION)."""
-    return VARIANTS[IMPLEMENTATION](frame, columns)
-'''
+def batch(name: str) -> pd.DataFrame:
+    """A copy of one of the cases' frames (so a learner's function cannot spoil the next case)."""
+    return _frames()[name].copy()
 
 
-def features_source() -> str:
-    """The ``features`` module 10.1's tests import: every version, and the switch between them."""
-    return _FEATURES_HEAD + "".join(_VARIANT_CODE.values()) + _FEATURES_TAIL
+def _is_verdict(got: object, expected: bool) -> None:
+    """Fail unless ``got`` is the boolean ``expected`` (numpy's booleans count as booleans)."""
+    expect(
+        isinstance(got, (bool, np.bool_)),
+        f"it returned {type(got).__name__} {got!r}; return True or False",
+    )
+    expect(bool(got) is expected, f"it returned {bool(got)}, not {expected}")
 
 
-_CONFTEST = """\
-import pytest
-
-import features
-
-
-@pytest.fixture(autouse=True, params=sorted(features.VARIANTS))
-def _implementation(request):
-    features.IMPLEMENTATION = request.param
-    yield
-    features.IMPLEMENTATION = "impl_correct"
-"""
-
-_VARIANT = re.compile(r"impl_[a-z_]+")
-
-
-def _variant(test: TestOutcome) -> str:
-    found = _VARIANT.search(test.name.split("::")[-1])
-    return found.group(0) if found else "impl_correct"
-
-
-def _first_error(output: str) -> str:
-    for line in output.splitlines():
-        if line.startswith("E "):
-            return line[1:].strip()
-    return "see the output of run_pytest(...) for the details"
-
-
-def _caught(run: PytestRun, variant: str) -> bool:
-    """Whether a test of ``run`` failed (or errored) on the version ``variant``."""
-    return any(_variant(t) == variant and t.outcome in ("failed", "error") for t in run.tests)
-
-
-def _wrong_on_correct(test: TestOutcome | None, run: PytestRun) -> str:
-    if test is None:
-        return ""
-    if "[" not in test.name:  # the module itself failed: an import or syntax error
-        return f"pytest could not collect your tests: {_first_error(run.output)}"
-    name = test.name.split("::")[-1].split("[")[0]
-    return (
-        f"{name} {test.outcome} on the right implementation ({test.message}); "
-        "a test must pass when the code is right"
+def _decides(data_tests_pass: Callable[..., Any], name: str, expected: bool) -> None:
+    """Fail unless ``data_tests_pass(reference, batch)`` is ``expected``, leaving both frames."""
+    reference, given = batch("reference"), batch(name)
+    got = data_tests_pass(reference, given)
+    _is_verdict(got, expected)
+    expect(
+        reference.equals(_frames()["reference"]) and given.equals(_frames()[name]),
+        "it modified a frame it was given",
     )
 
 
 @check(
     "10.1",
     points=3,
-    needs=("UNIT_TESTS",),
-    hint="Import normalize_features from the module `features`, then test the range "
-    "(min 0.0, max 1.0 on a column that does not start at 0), a constant column (all 0.0) and "
-    "that the input frame is left unchanged.",
+    needs=("data_tests_pass",),
+    hint="The data tests pass only when the batch breaks no rule of the data contract and no "
+    "column, the label included, has drifted from the reference at the default thresholds. "
+    "Check the contract first (drift cannot be measured on a batch that breaks it), and modify "
+    "neither frame.",
+    concept="A data gate stops inputs unlike what the model learnt from: a broken contract "
+    "means the batch cannot even be read as intended, and drift means it can be read but the "
+    "model's measured quality says nothing about it. Either one is a reason to stop the release.",
+    lesson="10#Data gate: the contract, then drift",
     defined_in="the cell under 'Exercise 1'",
 )
-def tests_catch_broken_normalize(UNIT_TESTS: str) -> None:
-    """The learner's unit tests pass on the right ``normalize_features`` and fail on broken ones."""
-    with case("UNIT_TESTS"):
-        expect(
-            isinstance(UNIT_TESTS, str) and "def test" in UNIT_TESTS,
-            "it must be a string holding a pytest module with at least one `def test_...`",
-        )
-    files = {
-        "features.py": features_source(),
-        "conftest.py": _CONFTEST,
-        "test_features.py": UNIT_TESTS,
-    }
-    with case("your tests against the correct normalize_features"):
-        with environ({"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}):
-            run = run_pytest(files, "-p", "no:randomly", show=False, timeout=60)
-        expect(
-            run.tests,
-            f"pytest ran no test (exit code {run.exit_code}): {_first_error(run.output)}",
-        )
-        correct = [t for t in run.tests if _variant(t) == "impl_correct"]
-        wrong = next((t for t in correct if t.outcome not in ("passed", "skipped")), None)
-        expect(wrong is None, _wrong_on_correct(wrong, run))
-    for variant, (description, advice) in BROKEN.items():
-        with case(description):
-            expect(_caught(run, variant), f"all your tests pass against it; {advice}")
+def data_gate(data_tests_pass: Callable[..., Any]) -> None:
+    """The learner's data gate passes fresh batches and fails broken or drifted ones."""
+    with case("a fresh batch from the same customers (generate(1000, seed=2))"):
+        _decides(data_tests_pass, "fresh", True)
+    with case(
+        "a batch that keeps the contract but drifted: bills rose, tenure shortened "
+        "(generate(1000, seed=3, distribution_drift=0.5))"
+    ):
+        _decides(data_tests_pass, "drifted", False)
     # BEGIN HIDDEN CASES
-    for variant, rule in HIDDEN_BROKEN.items():
+    for rule, name, expected in (
+        ("another fresh batch passes too", "another_fresh", True),
+        (
+            "the same fresh batch with its rows and columns in another order passes",
+            "shuffled",
+            True,
+        ),
+        ("a batch that breaks the contract fails, without an exception", "schema", False),
+        ("a batch with no rows fails, without an exception", "empty", False),
+        (
+            "a batch with one value out of its range fails, though nothing drifted",
+            "negative_tenure",
+            False,
+        ),
+        ("a batch whose churn rate drifted fails: the label is checked too", "label_drift", False),
+        ("a batch where only one categorical column drifted fails", "contract_only", False),
+        ("a batch where only one numeric column drifted fails", "bills_only", False),
+    ):
         with hidden_case(rule):
-            expect(_caught(run, variant), "all the tests pass against it")
+            _decides(data_tests_pass, name, expected)
     # END HIDDEN CASES
 
 
-#: Files of the project 10.2 builds: one passing and one failing unit test.
-_PROJECT = {
-    "tests/unit/test_math.py": (
-        "def test_adds():\n    assert 1 + 1 == 2\n\n\ndef test_broken():\n    assert 1 + 1 == 3\n"
+def metrics(roc_auc: float, f1: float, precision: float, recall: float) -> Any:
+    """A :class:`churn.train.Metrics` on 2,000 rows."""
+    from churn.train import Metrics
+
+    return Metrics(roc_auc=roc_auc, f1=f1, precision=precision, recall=recall, rows=2000)
+
+
+#: The approved model's metrics (the exercise's ``APPROVED``), and candidates.
+APPROVED = (0.86, 0.56, 0.66, 0.47)
+GOOD = (0.86, 0.57, 0.65, 0.48)
+REGRESSED = (0.83, 0.56, 0.66, 0.47)
+WEAK = (0.84, 0.40, 0.62, 0.30)
+
+#: Public cases of 10.2: description, candidate, whether an approved model exists, verdict.
+VERDICTS: tuple[tuple[str, tuple[float, ...], bool, bool], ...] = (
+    ("a candidate as good as APPROVED, compared with APPROVED", GOOD, True, True),
+    (
+        "a first model (approved=None) with recall 0.38, the rest above the floors",
+        (0.84, 0.52, 0.60, 0.38),
+        False,
+        False,
     ),
-}
+    (
+        "a candidate whose roc_auc is 0.03 below APPROVED's, compared with APPROVED",
+        REGRESSED,
+        True,
+        False,
+    ),
+)
+
+# BEGIN HIDDEN CASES
+_NAN = float("nan")
+#: Hidden cases of 10.2: the rule, candidate, whether an approved model exists, verdict.
+HIDDEN_VERDICTS: tuple[tuple[str, tuple[float, ...], bool, bool], ...] = (
+    (
+        "a first model exactly at every floor passes (precision has no floor)",
+        (0.80, 0.45, 0.30, 0.40),
+        False,
+        True,
+    ),
+    ("a first model just below one floor fails", (0.799, 0.50, 0.60, 0.45), False, False),
+    (
+        "a first model below this policy's ROC AUC floor fails",
+        (0.78, 0.50, 0.60, 0.45),
+        False,
+        False,
+    ),
+    ("a metric that is NaN fails", (_NAN, 0.50, 0.60, 0.45), False, False),
+    (
+        "a candidate exactly the tolerance below the approved model passes",
+        (0.84, 0.54, 0.64, 0.45),
+        True,
+        True,
+    ),
+    (
+        "a metric more than the tolerance below the approved model fails, even just more",
+        (0.86, 0.56, 0.66, 0.449),
+        True,
+        False,
+    ),
+    (
+        "a metric without a floor still may not fall more than the tolerance",
+        (0.86, 0.56, 0.62, 0.47),
+        True,
+        False,
+    ),
+)
+# END HIDDEN CASES
 
 
-def _run_build(spec: Buildspec) -> tuple[str, int, int, str | None]:
-    """Run ``spec`` on :data:`_PROJECT`; return status, JUnit cases, failed cases, failed phase."""
-    with tempfile.TemporaryDirectory(prefix="ex10-") as folder:
-        root = Path(folder)
-        source = root / "src"
-        for relative, text in _PROJECT.items():
-            path = source / relative
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text)
-        (source / "requirements.txt").write_text("pytest\n")
-        bin_dir = root / "bin"
-        bin_dir.mkdir()
-        stand_in = bin_dir / "pip"  # an install phase must not reach the package index
-        stand_in.write_text("#!/bin/sh\nexit 0\n")
-        stand_in.chmod(0o755)
-        path = os.pathsep.join((str(bin_dir), str(Path(sys.executable).parent), os.environ["PATH"]))
-        result = run_buildspec(
-            spec,
-            source_dir=source,
-            workdir=root / "work",
-            env={"PATH": path, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"},
-            output=io.StringIO(),
-            command_timeout=60,
-            build_id="ex10:check",
-            shell_prefix=contain.prefix(root),  # the learner's commands: sandboxed when graded
-        )
-    junit = [r for r in result.reports if r.file_format == "JUNITXML"]
-    cases = sum(r.total for r in junit)
-    failed = sum(r.failed + r.errors for r in junit)
-    phase = next((p.phase_type for p in result.phases if p.status not in (None, "SUCCEEDED")), None)
-    return result.status, cases, failed, phase
+def _verdict(
+    model_passes: Callable[..., Any], candidate: tuple[float, ...], compared: bool, expected: bool
+) -> None:
+    approved = metrics(*APPROVED) if compared else None
+    got = model_passes(metrics(*candidate), approved)
+    _is_verdict(got, expected)
 
 
 @check(
     "10.2",
-    points=2,
-    needs=("capstone_buildspec",),
-    hint="Run `python -m pytest tests/unit --junitxml=reports/unit.xml` in the build phase (no "
-    "`|| true`), and add a report group that reads unit.xml from the base directory reports "
-    "as JUNITXML.",
+    points=3,
+    needs=("model_passes",),
+    hint="Apply the exercise's release policy as stated, not the gate's defaults: a floor is "
+    "reached at its value or above; every metric, floored or not, may fall at most the "
+    "tolerance below the approved model's; with no approved model only the floors apply; a NaN "
+    "metric never passes.",
+    concept="A quality gate has two jobs: floors stop a model that is bad in absolute terms "
+    "(even the first one), and the regression check stops a model that is worse than what "
+    "users already have. The policy's numbers come from what a wrong prediction costs, so a "
+    "gate must use them exactly, boundaries included.",
+    lesson="10#Model gate: a release policy",
     defined_in="the cell under 'Exercise 2'",
 )
-def buildspec_runs_the_tests(capstone_buildspec: object) -> None:
-    """The learner's buildspec lints clean, runs the unit tests and reports them as JUnit XML."""
-    with case("capstone_buildspec()"):
-        spec = capstone_buildspec()  # type: ignore[operator]
-        expect(
-            isinstance(spec, Buildspec),
-            f"it returned a {type(spec).__name__}; return builder.build_spec()",
-        )
-    with case("linting dumps(capstone_buildspec())"):
-        findings = lint_text(dumps(spec), path="buildspec.yml")
-        expect(not findings, findings[0].format() if findings else "")
-    with case("a project with one passing and one failing test in tests/unit"):
-        status, cases, failed, phase = _run_build(spec)
-        expect(
-            status == "FAILED",
-            f"the build {status} although a unit test failed; a failing test must fail the build "
-            "(remove any `|| true`)",
-        )
-        expect(
-            phase == "BUILD",
-            f"the build failed in {phase}, not in BUILD; run the tests in the build phase",
-        )
+def model_gate(model_passes: Callable[..., Any]) -> None:
+    """The learner's model gate applies the exercise's policy at its boundaries."""
+    for description, candidate, compared, expected in VERDICTS:
+        with case(description):
+            _verdict(model_passes, candidate, compared, expected)
     # BEGIN HIDDEN CASES
-    with hidden_case(
-        "the JUnit report CodeBuild reads holds every test case the run ran, the failed one "
-        "counted as failed"
-    ):
-        expect(cases == 2 and failed == 1, f"{cases} test cases, {failed} failed")
+    for rule, candidate, compared, expected in HIDDEN_VERDICTS:
+        with hidden_case(rule):
+            _verdict(model_passes, candidate, compared, expected)
     # END HIDDEN CASES
+
+
+def _deploy_stage(pipeline: Pipeline) -> int:
+    """The index of the first stage with a Deploy action (the number of stages if none)."""
+    return next(
+        (
+            i
+            for i, stage in enumerate(pipeline.stages)
+            if any(a.action_type_id.category == "Deploy" for a in stage.actions)
+        ),
+        len(pipeline.stages),
+    )
 
 
 def _deploy_actions(pipeline: Pipeline) -> list[tuple[str, str]]:
@@ -305,190 +297,319 @@ def _deploy_actions(pipeline: Pipeline) -> list[tuple[str, str]]:
     ]
 
 
-# BEGIN HIDDEN CASES
-
-
-def _gate(pipeline: Pipeline) -> tuple[str, str] | None:
-    """The first CodeBuild action in a stage before the first deploy stage, or None."""
-    for stage in pipeline.stages:
-        if any(a.action_type_id.category == "Deploy" for a in stage.actions):
-            return None
-        for action in stage.actions:
-            if action.action_type_id.provider == "CodeBuild":
-                return stage.name, action.name
-    return None
-
-
-# END HIDDEN CASES
+def _stage_of(pipeline: Pipeline, action_name: str) -> str | None:
+    return next((s.name for s in pipeline.stages for a in s.actions if a.name == action_name), None)
 
 
 @check(
     "10.3",
     points=2,
     needs=("capstone_pipeline",),
-    hint="ml_pipeline(...) with ROLE_ARN and ARTIFACT_BUCKET gives a pipeline whose Build and "
-    "Test stages run CodeBuild test actions before any Deploy stage.",
+    hint="validate() must report nothing at all, warnings included, and each of the three gates "
+    "must be a CodeBuild action of category Test in a stage before the first stage that "
+    "deploys. A Build action does not count as a gate.",
+    concept="A pipeline is only as strict as its weakest path to production: every deployment "
+    "must come after the gates that can stop it. A Build action produces the artifact; a Test "
+    "action exists to say no, which is why the validator and CodePipeline's own view of "
+    "categories treat them differently.",
+    lesson="10#Pipeline gate: Test actions before every deploy",
     defined_in="the cell under 'Exercise 3'",
 )
-def pipeline_gates_deploy(capstone_pipeline: object) -> None:
-    """The learner's pipeline validates and no deploy runs unless a CodeBuild test action passed."""
+def pipeline_gates_deploy(capstone_pipeline: Callable[[], Any]) -> None:
+    """The learner's pipeline validates clean and runs the three test gates before any deploy."""
     with case("capstone_pipeline()"):
-        pipeline = capstone_pipeline()  # type: ignore[operator]
+        pipeline = capstone_pipeline()
         expect(
             isinstance(pipeline, Pipeline),
             f"it returned a {type(pipeline).__name__}, not a Pipeline",
         )
-    with case("validate(capstone_pipeline())"):
-        errors = [f for f in validate(pipeline) if f.severity == "error"]
-        expect(not errors, errors[0].format() if errors else "")
+    with case("validate(capstone_pipeline()), warnings included"):
+        findings = validate(pipeline)
+        expect(not findings, findings[0].format() if findings else "")
+    with case("the three gates, before the first stage that deploys"):
+        expect(_deploy_actions(pipeline), "it never deploys")
+        first = _deploy_stage(pipeline)
+        for name in GATES:
+            found = [
+                (i, a)
+                for i, stage in enumerate(pipeline.stages)
+                for a in stage.actions
+                if a.name == name
+            ]
+            expect(found, f"it has no action named {name}")
+            index, action = found[0]
+            kind = action.action_type_id
+            expect(
+                kind.category == "Test" and kind.provider == "CodeBuild",
+                f"{name} is a {kind.provider} action of category {kind.category}; a gate is a "
+                "CodeBuild action of category Test",
+            )
+            expect(
+                index < first,
+                f"{name} runs in stage {pipeline.stages[index].name!r}, not before the first "
+                f"stage that deploys ({pipeline.stages[first].name!r})",
+            )
     # BEGIN HIDDEN CASES
-    with hidden_case(
-        "it deploys, and a CodeBuild test action runs in a stage before the first deploy stage"
-    ):
-        deploys = _deploy_actions(pipeline)
-        expect(deploys, "it has no Deploy action")
-        gate = _gate(pipeline)
-        expect(gate is not None, "no CodeBuild test action runs before the first deploy stage")
-    with hidden_case("a failing test action stops every deploy action"):
-        execution = simulate(pipeline, outcomes={f"{gate[0]}.{gate[1]}": "Failed"})
-        ran = [f"{s}.{a}" for s, a in deploys if execution.action(s, a).status != "NotRun"]
-        expect(not ran, f"{ran} still ran")
+    for name in GATES:
+        with hidden_case(f"a failing {name} action stops every deploy action"):
+            stage = _stage_of(pipeline, name)
+            execution = simulate(pipeline, outcomes={f"{stage}.{name}": "Failed"})
+            ran = [
+                a for s, a in _deploy_actions(pipeline) if execution.action(s, a).status != "NotRun"
+            ]
+            expect(not ran, f"{ran} still ran")
     # END HIDDEN CASES
 
 
-def _test_run(exit_code: int, *outcomes: str) -> PytestRun:
-    tests = tuple(
-        TestOutcome(f"test_features.py::test_{n}", outcome, "" if outcome == "passed" else "boom")
-        for n, outcome in enumerate(outcomes, start=1)
-    )
-    return PytestRun(exit_code, tests, "")
-
-
-#: Test runs the public cases of 10.4 hand to simulate_change: description, the run, whether
-#: it should deploy.
-RUNS: tuple[tuple[str, PytestRun, bool], ...] = (
-    ("a test run where all 3 tests passed", _test_run(0, "passed", "passed", "passed"), True),
-    ("a test run where 1 of 3 tests failed", _test_run(1, "passed", "failed", "passed"), False),
+#: Releases the public cases of 10.4 simulate: description, batch, candidate, the expected
+#: status of DataTests and of ModelQualityGate (everything deploys when both succeed).
+RELEASES: tuple[tuple[str, str, tuple[float, ...], str, str], ...] = (
+    ("the fresh batch and a good candidate", "fresh", GOOD, "Succeeded", "Succeeded"),
+    ("the drifted batch and a good candidate", "drifted", GOOD, "Failed", "Succeeded"),
 )
 
 # BEGIN HIDDEN CASES
-#: The hidden runs: the rule each pins down, and the run (none of them may deploy).
-HIDDEN_RUNS: tuple[tuple[str, PytestRun], ...] = (
+#: Hidden releases: the rule each pins down, batch, candidate, DataTests, ModelQualityGate.
+HIDDEN_RELEASES: tuple[tuple[str, str, tuple[float, ...], str, str], ...] = (
     (
-        "a run whose tests did not all pass (an error counts too) deploys nothing",
-        _test_run(1, "passed", "error"),
+        "the batch given decides DataTests: another fresh batch deploys",
+        "another_fresh",
+        GOOD,
+        "Succeeded",
+        "Succeeded",
     ),
-    ("a run that ran no test deploys nothing", _test_run(5)),
+    (
+        "the candidate is compared with APPROVED: one that regressed fails ModelQualityGate only",
+        "fresh",
+        REGRESSED,
+        "Succeeded",
+        "Failed",
+    ),
+    (
+        "each failing gate fails its own action: a broken batch and a weak model fail both",
+        "schema",
+        WEAK,
+        "Failed",
+        "Failed",
+    ),
 )
 # END HIDDEN CASES
 
 
-def _follows(
-    simulate_change: object, run: PytestRun, deploys: list[tuple[str, str]], green: bool
+def _gate_stage(execution: Execution, action: str) -> tuple[int, str] | None:
+    """The index and name of the stage that ran the action ``action``, or None."""
+    for index, stage in enumerate(execution.stages):
+        if any(a.action_name == action for a in stage.actions):
+            return index, stage.stage_name
+    return None
+
+
+def _releases(
+    simulate_release: Callable[..., Any],
+    name: str,
+    candidate: tuple[float, ...],
+    data: str,
+    model: str,
 ) -> None:
-    """Fail unless ``simulate_change(run)`` deploys everything when ``green``, else nothing."""
-    execution = simulate_change(run)  # type: ignore[operator]
+    """Fail unless the simulated release gives each gate its status, and stops after a no."""
+    execution = simulate_release(batch(name), metrics(*candidate))
     expect(
         isinstance(execution, Execution),
-        f"simulate_change returned a {type(execution).__name__}, not the Execution "
-        "simulate(...) returns",
+        f"it returned a {type(execution).__name__}, not the Execution simulate(...) returns",
     )
-    statuses = {f"{s}.{a}": execution.action(s, a).status for s, a in deploys}
-    if green:
+    last = 0
+    for action, expected in ((DATA_ACTION, data), (MODEL_ACTION, model)):
+        where = _gate_stage(execution, action)
+        expect(where is not None, f"the execution has no action {action} (see Exercise 3)")
+        index, stage = where  # type: ignore[misc]
+        last = max(last, index)
+        got = execution.action(stage, action).status
+        expect(got == expected, f"{stage}.{action} is {got}, not {expected}")
+    if data == model == "Succeeded":
         expect(
             execution.succeeded,
-            f"the execution {execution.status}; with every test green nothing should fail",
+            f"the execution {execution.status}; when both gates pass, every stage runs and "
+            "succeeds (the reviewer approves)",
         )
-        missed = [name for name, status in statuses.items() if status != "Succeeded"]
-        expect(not missed, f"{missed[0] if missed else ''} did not deploy")
     else:
-        expect(
-            not execution.succeeded,
-            "the execution Succeeded; a run that is not green must fail the pipeline",
-        )
-        ran = [name for name, status in statuses.items() if status != "NotRun"]
-        expect(not ran, f"{ran[0] if ran else ''} ran; nothing may deploy")
+        ran = [s.stage_name for s in execution.stages[last + 1 :] if s.status != "NotRun"]
+        expect(not ran, f"stage {ran[0] if ran else ''} ran after a gate said no")
 
 
 @check(
     "10.4",
     points=3,
-    needs=("simulate_change", "capstone_pipeline"),
-    hint="Treat the run as green only if run.exit_code == 0 and it ran at least one test; "
-    "otherwise script your gate action as 'Failed' in simulate(..., outcomes=...).",
-    defined_in="the cells under 'Exercise 3' and 'Exercise 4'",
+    needs=("simulate_release",),
+    hint="Script each test action from its own gate: the data gate on the reference and the "
+    "batch you were given decides DataTests, the model gate on the candidate and the approved "
+    "model decides ModelQualityGate. Both actions run whatever the other gives; every other "
+    "action succeeds.",
+    concept="A simulation is only as honest as its hand-offs: each action's outcome must come "
+    "from the evidence that action would see in CodePipeline, so that a failed execution "
+    "says which gate said no and why.",
+    lesson="10#Rehearse a release",
+    defined_in="the cell under 'Exercise 4'",
 )
-def simulation_follows_tests(simulate_change: object, capstone_pipeline: object) -> None:
-    """A passing test run deploys everything; any other run stops before the first deploy."""
-    with case("capstone_pipeline()"):
-        pipeline = capstone_pipeline()  # type: ignore[operator]
-        expect(isinstance(pipeline, Pipeline), "it must return a Pipeline (see Exercise 3)")
-    deploys = _deploy_actions(pipeline)
-    for description, run, green in RUNS:
+def release_follows_gates(simulate_release: Callable[..., Any]) -> None:
+    """Each test action is scripted from its own gate, on the inputs given."""
+    for description, name, candidate, data, model in RELEASES:
         with case(description):
-            _follows(simulate_change, run, deploys, green)
+            _releases(simulate_release, name, candidate, data, model)
     # BEGIN HIDDEN CASES
-    for rule, run in HIDDEN_RUNS:
+    for rule, name, candidate, data, model in HIDDEN_RELEASES:
         with hidden_case(rule):
-            _follows(simulate_change, run, deploys, False)
+            _releases(simulate_release, name, candidate, data, model)
     # END HIDDEN CASES
 
 
-_ROLE = "arn:aws:iam::123456789012:role/codepipeline-service"
+#: What 10.5 needs on the machine: Node.js and the AWS CDK synthesize the course's stack.
+REQUIRES = ("node", "aws_cdk")
 
 
-#: Executions the public cases of 10.5 read: description, outcomes, approval answer, the stage
-#: it stopped in.
-STOPS: tuple[tuple[str, dict[str, str], str, str | None], ...] = (
-    ("an execution where everything succeeded", {}, "approve", None),
-    (
-        "an execution where Build.UnitTests failed",
-        {"Build.UnitTests": "Failed"},
-        "approve",
-        "Build",
-    ),
-)
+@functools.cache
+def _synthesized() -> str:
+    from mlcicd.iac import synthesize
+
+    return json.dumps(synthesize())
+
+
+def course_template() -> dict[str, Any]:
+    """The course's stack as a template dict: synthesized once per process, copied per call."""
+    return json.loads(_synthesized())
+
+
+def _pipeline_stages(template: dict[str, Any]) -> list[dict[str, Any]]:
+    (pipeline,) = (
+        r for r in template["Resources"].values() if r.get("Type") == "AWS::CodePipeline::Pipeline"
+    )
+    return pipeline["Properties"]["Stages"]
+
+
+def _action(template: dict[str, Any], name: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The action list holding the action ``name``, and the action."""
+    for stage in _pipeline_stages(template):
+        for action in stage["Actions"]:
+            if action["Name"] == name:
+                return stage["Actions"], action
+    raise KeyError(name)
+
+
+def without_action(name: str) -> dict[str, Any]:
+    """The course template with the action ``name`` removed from its pipeline."""
+    template = course_template()
+    actions, action = _action(template, name)
+    actions.remove(action)
+    return template
+
 
 # BEGIN HIDDEN CASES
-#: The hidden executions: the rule each pins down, outcomes, approval answer, the stage.
-HIDDEN_STOPS: tuple[tuple[str, dict[str, str], str, str], ...] = (
-    (
-        "the stage named is the first one whose status is Failed, wherever that is",
-        {"Test.DataTests": "Failed"},
-        "approve",
-        "Test",
-    ),
-    ("a rejected approval is the stage the execution stopped in", {}, "reject", "Approval"),
-    (
-        "the stage named is the first one whose status is Failed, wherever that is",
-        {"E2E.EndToEndTests": "Failed"},
-        "approve",
-        "E2E",
-    ),
-)
+
+
+def _moved_after_first_deploy(name: str) -> dict[str, Any]:
+    template = course_template()
+    actions, action = _action(template, name)
+    actions.remove(action)
+    stages = _pipeline_stages(template)
+    deploy = next(
+        i
+        for i, s in enumerate(stages)
+        if any(a["ActionTypeId"]["Category"] == "Deploy" for a in s["Actions"])
+    )
+    stages[deploy + 1]["Actions"].append(action)  # the stage after the first deploy (E2E)
+    return template
+
+
+def _as_build(name: str) -> dict[str, Any]:
+    template = course_template()
+    _action(template, name)[1]["ActionTypeId"]["Category"] = "Build"
+    return template
+
+
+def _without_reports(name: str) -> dict[str, Any]:
+    import yaml
+
+    template = course_template()
+    project = _action(template, name)[1]["Configuration"]["ProjectName"]
+    for resource in template["Resources"].values():
+        properties = resource.get("Properties", {})
+        if resource.get("Type") == "AWS::CodeBuild::Project" and properties.get("Name") == project:
+            spec = yaml.safe_load(properties["Source"]["BuildSpec"])
+            spec.pop("reports", None)
+            properties["Source"]["BuildSpec"] = json.dumps(spec, indent=2)
+    return template
+
+
+def _reordered() -> dict[str, Any]:
+    """The course template with each stage's actions listed in reverse order: still gated."""
+    template = course_template()
+    for stage in _pipeline_stages(template):
+        stage["Actions"].reverse()
+    return template
+
+
 # END HIDDEN CASES
+
+
+def _raises(assert_release_gated: Callable[..., Any], template: dict[str, Any]) -> None:
+    given = copy.deepcopy(template)
+    try:
+        result = assert_release_gated(given)
+    except AssertionError:
+        return
+    expect(False, f"it returned {result!r} instead of raising AssertionError")
+
+
+def _passes(assert_release_gated: Callable[..., Any], template: dict[str, Any]) -> None:
+    given = copy.deepcopy(template)
+    try:
+        result = assert_release_gated(given)
+    except AssertionError as error:
+        first = (str(error).strip().splitlines() or [""])[0]
+        expect(False, f"it raised AssertionError ({first}) but the template is gated")
+    expect(result is None, f"it returned {result!r}; return nothing (None)")
+    expect(given == template, "it modified the template it was given")
 
 
 @check(
     "10.5",
-    points=1,
-    needs=("where_it_stopped",),
-    hint="Loop over execution.stages and return the stage_name of the first one whose status "
-    "is 'Failed'; return None when there is none.",
+    points=3,
+    needs=("assert_release_gated",),
+    hint="Read the pipeline's stages in order. Before the first stage holding a Deploy action, "
+    "an action of category Test must be named DataTests and another ModelQualityGate, and the "
+    "CodeBuild project each one names must have a buildspec with a reports section. Raise "
+    "AssertionError when any of it fails; return nothing when all holds.",
+    concept="The template is what CloudFormation will create, so it is the last place a gate "
+    "can be lost (a refactor of the stack, a renamed project, a buildspec without reports) "
+    "before it reaches an account. Testing the synthesized template turns the gate design "
+    "into a test that runs on every change to the infrastructure code.",
+    lesson="10#Infrastructure gate: read the gates back from the template",
     defined_in="the cell under 'Exercise 5'",
+    requires=REQUIRES,
 )
-def reads_where_it_stopped(where_it_stopped: object) -> None:
-    """The learner finds the stage an execution failed in, and None for a green one."""
-    pipeline = ml_pipeline(role_arn=_ROLE, artifact_bucket="churn-artifacts")
-    for description, outcomes, answer, expected in STOPS:
-        with case(description):
-            execution = simulate(pipeline, outcomes=outcomes, approvals=answer)  # type: ignore[arg-type]
-            got = where_it_stopped(execution)  # type: ignore[operator]
-            expect(got == expected, f"it returned {got!r}, not {expected!r}")
+def template_keeps_gates(assert_release_gated: Callable[..., Any]) -> None:
+    """The learner's template assertion passes the course's stack and fails ungated copies."""
+    with case("the course's synthesized template"):
+        _passes(assert_release_gated, course_template())
+    with case("the course's template without its DataTests action"):
+        _raises(assert_release_gated, without_action(DATA_ACTION))
     # BEGIN HIDDEN CASES
-    for rule, outcomes, answer, stage in HIDDEN_STOPS:
+    with hidden_case("the order of actions inside a stage does not matter"):
+        _passes(assert_release_gated, _reordered())
+    for rule, template in (
+        (
+            "a template without the ModelQualityGate action fails",
+            lambda: without_action(MODEL_ACTION),
+        ),
+        (
+            "a gate that runs after the first deploy stage fails",
+            lambda: _moved_after_first_deploy(DATA_ACTION),
+        ),
+        ("a gate of category Build fails", lambda: _as_build(MODEL_ACTION)),
+        (
+            "a gate whose own project's buildspec has no reports fails",
+            lambda: _without_reports(DATA_ACTION),
+        ),
+    ):
         with hidden_case(rule):
-            execution = simulate(pipeline, outcomes=outcomes, approvals=answer)  # type: ignore[arg-type]
-            got = where_it_stopped(execution)  # type: ignore[operator]
-            expect(got == stage, f"it returned {got!r}")
+            _raises(assert_release_gated, template())
     # END HIDDEN CASES
