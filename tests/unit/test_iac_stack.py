@@ -33,7 +33,7 @@ LAYER_PROJECTS = {
     "churn-integration-tests": "integration",
     "churn-data-tests": "data",
     "churn-quality-gate": "model",
-    "churn-e2e-tests": "e2e",
+    "churn-e2e-tests": "staging",
 }
 #: What a test project's role may do besides reading artifacts: its own logs and reports.
 CODEBUILD_HOUSEKEEPING = {
@@ -139,7 +139,13 @@ def test_each_layer_has_a_project_running_its_tests_and_reporting_junit(
         "phases": Match.object_like(
             {
                 "build": {
-                    "commands": [f"pytest tests/{layer} --junitxml=reports/{layer}.xml"],
+                    "commands": Match.array_with(
+                        [
+                            Match.string_like_regexp(
+                                f"^pytest tests/{layer} .*--junitxml=reports/{layer}.xml$"
+                            )
+                        ]
+                    ),
                 }
             }
         ),
@@ -163,17 +169,36 @@ def test_each_layer_has_a_project_running_its_tests_and_reporting_junit(
     )
 
 
-def test_the_buildspecs_are_the_recipe_the_course_runs_locally(data: dict[str, Any]) -> None:
+@pytest.mark.parametrize("project", sorted(LAYER_PROJECTS))
+def test_each_inline_buildspec_is_the_one_mlcicd_iac_buildspecs_declares(
+    data: dict[str, Any], project: str
+) -> None:
     from mlcicd.buildspec import loads
-    from mlcicd.buildspec.recipes import layered_buildspec
+    from mlcicd.buildspec.model import from_dict
+    from mlcicd.iac.buildspecs import layer_buildspec
 
-    project = data["Resources"][
-        _logical_id(data, "AWS::CodeBuild::Project", Name="churn-integration-tests")
-    ]
+    resource = data["Resources"][_logical_id(data, "AWS::CodeBuild::Project", Name=project)]
     # CodeBuild reads the inline buildspec as YAML, which JSON is a subset of.
-    cloud = loads(project["Properties"]["Source"]["BuildSpec"])
-    local = layered_buildspec(("integration",))
-    assert cloud == local
+    cloud = loads(resource["Properties"]["Source"]["BuildSpec"])
+    assert cloud == from_dict(layer_buildspec(project.removeprefix("churn-")))
+
+
+def test_the_build_project_is_told_where_models_go_and_how_they_are_served(
+    data: dict[str, Any],
+) -> None:
+    resource = data["Resources"][
+        _logical_id(data, "AWS::CodeBuild::Project", Name="churn-unit-tests")
+    ]
+    variables = {
+        v["Name"]: v["Value"] for v in resource["Properties"]["Environment"]["EnvironmentVariables"]
+    }
+    assert variables["MODEL_BUCKET"] == {"Ref": _logical_id(data, "AWS::S3::Bucket")}
+    role = variables["ENDPOINT_ROLE_ARN"]["Fn::GetAtt"][0]
+    trust = data["Resources"][role]["Properties"]["AssumeRolePolicyDocument"]
+    assert trust["Statement"][0]["Principal"] == {"Service": "sagemaker.amazonaws.com"}
+    assert variables["SERVING_IMAGE"] == {
+        "Fn::Sub": "${AWS::AccountId}.dkr.ecr.${AWS::Region}.${AWS::URLSuffix}/churn-serve:latest"
+    }
 
 
 def test_only_the_build_project_packages_the_model_and_its_template(data: dict[str, Any]) -> None:
@@ -201,6 +226,49 @@ def test_the_pipeline_has_the_ml_pipelines_stages_and_the_projects_it_names(
             "Stages": [Match.object_like({"Name": name}) for name in stages],
         },
     )
+
+
+def test_the_source_is_a_codeconnections_connection_the_role_may_use_and_nothing_else(
+    data: dict[str, Any],
+) -> None:
+    from mlcicd.iac.stack import EXAMPLE_CONNECTION_ARN, EXAMPLE_REPOSITORY
+
+    source = data["Resources"]["Pipeline"]["Properties"]["Stages"][0]["Actions"][0]
+    assert source["ActionTypeId"]["Provider"] == "CodeStarSourceConnection"
+    assert source["Configuration"] == {
+        "ConnectionArn": EXAMPLE_CONNECTION_ARN,
+        "FullRepositoryId": EXAMPLE_REPOSITORY,
+        "BranchName": "main",
+    }
+    pipeline_role = data["Resources"]["Pipeline"]["Properties"]["RoleArn"]["Fn::GetAtt"][0]
+    granted = statements(data, role=pipeline_role)
+    connection = [s for s in granted if any("connections:" in a for a in s.actions)]
+    assert [(s.actions, s.resources) for s in connection] == [
+        (("codeconnections:UseConnection",), (EXAMPLE_CONNECTION_ARN,))
+    ]
+    assert not [a for s in granted for a in s.actions if a.startswith("codecommit:")]
+
+
+def test_a_codecommit_source_is_an_option_with_its_own_permissions() -> None:
+    from mlcicd.iac import synthesize
+
+    data = synthesize(source="codecommit", pipeline_name="churn-ml")
+    source = data["Resources"]["Pipeline"]["Properties"]["Stages"][0]["Actions"][0]
+    assert source["ActionTypeId"]["Provider"] == "CodeCommit"
+    assert source["Configuration"]["RepositoryName"] == "churn-ml"
+    actions = {a for s in statements(data) for a in s.actions}
+    assert "codecommit:GetBranch" in actions
+    assert not any("connections:" in a for a in actions)
+
+
+def test_an_unknown_source_is_refused_naming_the_choices() -> None:
+    from mlcicd.exceptions import IacError
+    from mlcicd.iac import synthesize
+
+    with pytest.raises(
+        IacError, match="source must be one of connection, codecommit, not 'github'"
+    ):
+        synthesize(source="github")
 
 
 def test_the_pipeline_references_its_role_bucket_and_topic(
@@ -329,6 +397,49 @@ def test_only_the_build_project_may_write_artifacts(data: dict[str, Any]) -> Non
         )
     }
     assert writers == {"churn-unit-tests"}
+
+
+def _policy_statements(data: dict[str, Any], role: str) -> list[dict[str, Any]]:
+    """The raw statements of the policies attached to ``role`` (conditions included)."""
+    return [
+        statement
+        for resource in data["Resources"].values()
+        if resource["Type"] == "AWS::IAM::Policy"
+        and {"Ref": role} in resource["Properties"]["Roles"]
+        for statement in resource["Properties"]["PolicyDocument"]["Statement"]
+    ]
+
+
+def test_the_deploy_role_may_pass_only_the_endpoint_role_and_only_to_sagemaker(
+    data: dict[str, Any],
+) -> None:
+    deploy_role = _logical_id(
+        data,
+        "AWS::IAM::Role",
+        Description="CloudFormation deploys the churn endpoint stacks with this role.",
+    )
+    (pass_role,) = [
+        s for s in _policy_statements(data, deploy_role) if s["Action"] == "iam:PassRole"
+    ]
+    endpoint_role = pass_role["Resource"]["Fn::GetAtt"][0]
+    trust = data["Resources"][endpoint_role]["Properties"]["AssumeRolePolicyDocument"]
+    assert trust["Statement"][0]["Principal"] == {"Service": "sagemaker.amazonaws.com"}
+    assert pass_role["Condition"] == {
+        "StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}
+    }
+
+
+def test_the_endpoint_role_reads_only_the_models_and_pulls_only_the_serving_image(
+    data: dict[str, Any],
+) -> None:
+    role = _logical_id(
+        data, "AWS::IAM::Role", Description="SageMaker serves the churn endpoints with this role."
+    )
+    granted = {a: s.resources for s in statements(data, role=role) for a in s.actions}
+    assert granted["s3:GetObject"] == ({"Fn::Join": ["", [_bucket_arn(data), "/models/*"]]},)
+    assert "s3:PutObject" not in granted
+    (repository,) = granted["ecr:BatchGetImage"]
+    assert repository["Fn::Join"][1][-1].endswith(":repository/churn-serve")
 
 
 def test_the_pipeline_may_pass_only_the_deploy_role_and_only_to_cloudformation(

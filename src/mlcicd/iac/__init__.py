@@ -10,6 +10,9 @@
   :func:`wildcard_actions` read the template's IAM policies.
 * :func:`cdk_problem` / :func:`require_cdk` say, in one sentence, when Node.js
   or the ``iac`` extra is missing.
+* :mod:`mlcicd.iac.buildspecs` holds the projects' buildspecs (plain data, no
+  Node.js); :mod:`mlcicd.iac.endpoint` is the Build stage's packaging step
+  (``python -m mlcicd.iac.endpoint``): upload the model, fill in ``infra/endpoint.yaml``.
 
 Nothing here imports ``aws_cdk`` until it is used: importing the CDK starts
 Node.js (seconds), and the core course installs without it. Importing this

@@ -3,30 +3,33 @@
 :class:`MlCiCdStack` declares, in one CloudFormation stack:
 
 * ``ArtifactBucket``: versioned, encrypted (SSE-S3), public access blocked,
-  TLS only; the pipeline's artifact store, kept when the stack is deleted.
-* One CodeBuild project per test layer (:data:`LAYERS`), each with its own
-  role. The buildspec is :func:`mlcicd.buildspec.recipes.layered_buildspec`,
-  the recipe ``mlcicd buildspec run`` runs on a laptop, so the cloud runs
-  the same commands; it declares one JUnit report group per layer.
+  TLS only; the pipeline's artifact store and the trained models' home
+  (``models/<version>/model.tar.gz``), kept when the stack is deleted.
+* One CodeBuild project per gate (:data:`~mlcicd.iac.buildspecs.LAYERS`), each
+  with its own role, running one folder of this repository's tests with a
+  JUnit report group (:mod:`mlcicd.iac.buildspecs`). The Build project also
+  trains the model, uploads it, and writes the endpoint's ``template.yaml``.
 * ``Pipeline``: :func:`mlcicd.pipeline.ml_pipeline`'s seven stages (Source,
   Build, Test, Approval, DeployStaging, E2E, DeployProduction), written out
   by :func:`mlcicd.pipeline.cfn.pipeline_properties`: the declaration that
-  ``mlcicd pipeline validate`` checks is the one CloudFormation creates.
+  ``mlcicd pipeline validate`` checks is the one CloudFormation creates. Its
+  source is a CodeConnections connection (GitHub, GitLab, Bitbucket) by
+  default, or a CodeCommit repository (``source="codecommit"``).
 * ``FailureTopic``: SNS, told by an EventBridge rule when an execution fails
   and by the approval action when a release waits for a person.
-* ``ModelPackageGroup``: the SageMaker model registry the quality gate
-  registers approved models in.
+* ``ModelPackageGroup``: the SageMaker model registry.
+* ``EndpointRole``: the role SageMaker assumes to serve the model
+  (``infra/endpoint.yaml``): read the models, pull the serving image, write logs.
 * Least-privilege roles: every statement names its actions (never ``*``) and
-  the resources of this stack; a test project can read the artifact bucket and
-  write its own logs and reports, and nothing else.
+  the resources of this stack.
 
 Everything here is synthesized offline: no account, region or context lookup.
+Values that only a real account has (the connection's ARN, the serving image)
+are constructor arguments, which ``infra/app.py`` reads from CDK context
+(``cdk deploy -c connection_arn=...``).
 """
 
 from __future__ import annotations
-
-from collections.abc import Mapping
-from types import MappingProxyType
 
 import aws_cdk as cdk
 from aws_cdk import aws_codebuild as codebuild
@@ -38,32 +41,29 @@ from aws_cdk import aws_sagemaker as sagemaker
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from mlcicd.buildspec import to_dict
-from mlcicd.buildspec.build import BuildspecBuilder
-from mlcicd.buildspec.recipes import layered_buildspec
+from mlcicd.exceptions import IacError
+from mlcicd.iac.buildspecs import BUILD_PROJECT, LAYERS, layer_buildspec
+from mlcicd.pipeline.actions import codecommit_source, connection_source
 from mlcicd.pipeline.cfn import PIPELINE_TYPE, pipeline_properties
 from mlcicd.pipeline.ml import ml_pipeline
+from mlcicd.pipeline.model import Action
 
-#: CodeBuild project (``<prefix>-<suffix>``, as ``ml_pipeline`` names them) to
-#: the test layer it runs: ``tests/<layer>``, reported as the ``<layer>`` group.
-LAYERS: Mapping[str, str] = MappingProxyType(
-    {
-        "unit-tests": "unit",
-        "integration-tests": "integration",
-        "data-tests": "data",
-        "quality-gate": "model",
-        "e2e-tests": "e2e",
-    }
+__all__ = ["BUILD_PROJECT", "LAYERS", "MlCiCdStack", "layer_buildspec"]
+
+#: The connection a synthesized template names when none is given: a placeholder in
+#: the course's fake account. ``cdk deploy`` needs your own (``-c connection_arn=...``).
+EXAMPLE_CONNECTION_ARN = (
+    "arn:aws:codeconnections:us-east-1:123456789012:connection/00000000-0000-0000-0000-000000000000"
 )
-#: The project whose build writes ``BuildOutput``: the model and its endpoint template.
-BUILD_PROJECT = "unit-tests"
-#: What the Build stage packages (``ml_pipeline`` deploys ``BuildOutput::template.yaml``).
-BUILD_FILES: tuple[str, ...] = ("model.tar.gz", "template.yaml")
-#: The Python version CodeBuild installs (``runtime-versions``).
-PYTHON = "3.12"
+#: The repository the default source reads: ``owner/name`` on GitHub.
+EXAMPLE_REPOSITORY = "example-org/mlcicd-course"
+#: The sources the stack can read from.
+SOURCES: tuple[str, ...] = ("connection", "codecommit")
 
 _S3_READ = ("s3:GetObject", "s3:GetObjectVersion")
 _CODEBUILD_RUN = ("codebuild:StartBuild", "codebuild:BatchGetBuilds")
+_ECR_PULL = ("ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability")
+_LOGS_WRITE = ("logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents")
 _CODECOMMIT_SOURCE = (
     "codecommit:GetBranch",
     "codecommit:GetCommit",
@@ -92,28 +92,6 @@ _SAGEMAKER_ENDPOINT = (
 )
 
 
-def layer_buildspec(layer: str, *, package: bool = False) -> dict[str, object]:
-    """The buildspec of one test layer, as the data CodeBuild reads.
-
-    Args:
-        layer: The folder under ``tests/`` and the report group's name.
-        package: Also train the model and write :data:`BUILD_FILES` as the
-            build's artifacts (the Build stage).
-
-    Returns:
-        The buildspec, from the same recipe the course runs locally.
-    """
-    spec = layered_buildspec((layer,), python=PYTHON)
-    if package:
-        spec = (
-            BuildspecBuilder(spec)
-            .post_build("python -m churn.train --out model.tar.gz")
-            .artifacts(files=list(BUILD_FILES))
-            .build_spec()
-        )
-    return to_dict(spec)
-
-
 def _arn(stack: cdk.Stack, service: str, resource: str) -> str:
     return stack.format_arn(service=service, resource=resource)
 
@@ -124,9 +102,21 @@ class MlCiCdStack(cdk.Stack):
     Args:
         scope: The app.
         construct_id: The stack's id, also its CloudFormation name.
-        pipeline_name: The pipeline's name, also the CodeCommit repository's.
+        pipeline_name: The pipeline's name (and the CodeCommit repository's, with
+            ``source="codecommit"``).
         project_prefix: Prefix of every named resource (projects, stacks, registry).
+        source: ``"connection"`` (a CodeConnections connection, the default) or
+            ``"codecommit"``.
+        connection_arn: The connection's ARN; :data:`EXAMPLE_CONNECTION_ARN`, a
+            placeholder that cannot deploy, when None.
+        repository: ``owner/name`` of the repository the connection reads.
+        branch: The branch the pipeline releases.
+        serving_image: The serving image's URI; ``<prefix>-serve:latest`` in this
+            account's ECR when None.
         **kwargs: Passed to :class:`aws_cdk.Stack` (``env``, ``synthesizer``, ...).
+
+    Raises:
+        IacError: ``source`` is not one of :data:`SOURCES`.
     """
 
     def __init__(
@@ -136,8 +126,15 @@ class MlCiCdStack(cdk.Stack):
         *,
         pipeline_name: str = "churn-ml",
         project_prefix: str = "churn",
+        source: str = "connection",
+        connection_arn: str | None = None,
+        repository: str = EXAMPLE_REPOSITORY,
+        branch: str = "main",
+        serving_image: str | None = None,
         **kwargs: object,
     ) -> None:
+        if source not in SOURCES:
+            raise IacError(f"source must be one of {', '.join(SOURCES)}, not {source!r}")
         super().__init__(scope, construct_id, **kwargs)
         self.artifact_bucket = s3.Bucket(
             self,
@@ -158,9 +155,12 @@ class MlCiCdStack(cdk.Stack):
             model_package_group_name=f"{project_prefix}-models",
             model_package_group_description="Churn models that passed the quality gate.",
         )
+        self.endpoint_role = self._endpoint_role(project_prefix)
+        image = serving_image or cdk.Fn.sub(
+            f"${{AWS::AccountId}}.dkr.ecr.${{AWS::Region}}.${{AWS::URLSuffix}}/{project_prefix}-serve:latest"
+        )
         self.projects = {
-            suffix: self._project(f"{project_prefix}-{suffix}", suffix, layer)
-            for suffix, layer in LAYERS.items()
+            suffix: self._project(f"{project_prefix}-{suffix}", suffix, image) for suffix in LAYERS
         }
         self.deploy_role = self._deploy_role(project_prefix)
         self.pipeline_role = iam.Role(
@@ -169,10 +169,14 @@ class MlCiCdStack(cdk.Stack):
             assumed_by=iam.ServicePrincipal("codepipeline.amazonaws.com"),
             description=f"CodePipeline runs {pipeline_name} with this role.",
         )
+        self.source_action = self._source(
+            source, pipeline_name, connection_arn or EXAMPLE_CONNECTION_ARN, repository, branch
+        )
         design = ml_pipeline(
             pipeline_name,
             role_arn=self.pipeline_role.role_arn,
             artifact_bucket=self.artifact_bucket.bucket_name,
+            source=self.source_action,
             deploy_role_arn=self.deploy_role.role_arn,
             notification_arn=self.failure_topic.topic_arn,
             project_prefix=project_prefix,
@@ -182,14 +186,23 @@ class MlCiCdStack(cdk.Stack):
         self.pipeline = cdk.CfnResource(
             self, "Pipeline", type=PIPELINE_TYPE, properties=pipeline_properties(design)
         )
-        self._allow_pipeline(pipeline_name, project_prefix)
+        self._allow_pipeline(project_prefix)
         # CodePipeline checks its role's permissions and its projects on create: they
         # must exist first (the role itself is already referenced by RoleArn).
         policy = self.pipeline_role.node.find_child("DefaultPolicy")
         self.pipeline.node.add_dependency(policy, *self.projects.values())
         self._notify_failures()
 
-    def _project(self, name: str, suffix: str, layer: str) -> codebuild.PipelineProject:
+    @staticmethod
+    def _source(kind: str, name: str, connection_arn: str, repository: str, branch: str) -> Action:
+        if kind == "codecommit":
+            return codecommit_source("Source", repository=name, branch=branch)
+        return connection_source(
+            "Source", connection_arn=connection_arn, repository_id=repository, branch=branch
+        )
+
+    def _project(self, name: str, suffix: str, image: str) -> codebuild.PipelineProject:
+        layer = LAYERS[suffix]
         role = iam.Role(
             self,
             f"{_pascal(suffix)}Role",
@@ -201,13 +214,23 @@ class MlCiCdStack(cdk.Stack):
                 actions=list(_S3_READ), resources=[self.artifact_bucket.arn_for_objects("*")]
             )
         )
+        variables: dict[str, codebuild.BuildEnvironmentVariable] = {}
         if suffix == BUILD_PROJECT:
+            # The Build stage writes its artifacts and uploads the model it trained.
             role.add_to_policy(
                 iam.PolicyStatement(
                     actions=["s3:PutObject"],
                     resources=[self.artifact_bucket.arn_for_objects("*")],
                 )
             )
+            variables = {
+                name: codebuild.BuildEnvironmentVariable(value=value)
+                for name, value in (
+                    ("MODEL_BUCKET", self.artifact_bucket.bucket_name),
+                    ("SERVING_IMAGE", image),
+                    ("ENDPOINT_ROLE_ARN", self.endpoint_role.role_arn),
+                )
+            }
         for statement in self._layer_statements(name, suffix):
             role.add_to_policy(statement)
         return codebuild.PipelineProject(
@@ -215,13 +238,12 @@ class MlCiCdStack(cdk.Stack):
             f"{_pascal(suffix)}Project",
             project_name=name,
             description=f"Runs tests/{layer} and reports it as the '{layer}' group.",
-            build_spec=codebuild.BuildSpec.from_object(
-                layer_buildspec(layer, package=suffix == BUILD_PROJECT)
-            ),
+            build_spec=codebuild.BuildSpec.from_object(layer_buildspec(suffix)),
             environment=codebuild.BuildEnvironment(
                 build_image=codebuild.LinuxBuildImage.STANDARD_7_0,
                 compute_type=codebuild.ComputeType.SMALL,
             ),
+            environment_variables=variables or None,
             role=role,
             timeout=cdk.Duration.minutes(30),
         )
@@ -271,9 +293,67 @@ class MlCiCdStack(cdk.Stack):
                 actions=list(_S3_READ), resources=[self.artifact_bucket.arn_for_objects("*")]
             )
         )
+        # CreateModel passes the endpoint role to SageMaker, and only that role.
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["iam:PassRole"],
+                resources=[self.endpoint_role.role_arn],
+                conditions={"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
+            )
+        )
         return role
 
-    def _allow_pipeline(self, pipeline_name: str, prefix: str) -> None:
+    def _endpoint_role(self, prefix: str) -> iam.Role:
+        """The role SageMaker serves the model with: models, the serving image, logs."""
+        role = iam.Role(
+            self,
+            "EndpointRole",
+            assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"),
+            description=f"SageMaker serves the {prefix} endpoints with this role.",
+        )
+        statements = [
+            iam.PolicyStatement(
+                actions=["s3:GetObject"],
+                resources=[self.artifact_bucket.arn_for_objects("models/*")],
+            ),
+            iam.PolicyStatement(
+                actions=list(_ECR_PULL),
+                resources=[_arn(self, "ecr", f"repository/{prefix}-serve")],
+            ),
+            # GetAuthorizationToken names no resource: IAM accepts only "*" for it.
+            iam.PolicyStatement(actions=["ecr:GetAuthorizationToken"], resources=["*"]),
+            iam.PolicyStatement(
+                actions=list(_LOGS_WRITE),
+                resources=[
+                    self.format_arn(
+                        service="logs",
+                        resource="log-group",
+                        resource_name=f"/aws/sagemaker/Endpoints/{prefix}-*",
+                        arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
+                    )
+                ],
+            ),
+        ]
+        for statement in statements:
+            role.add_to_policy(statement)
+        return role
+
+    def _source_statement(self) -> iam.PolicyStatement:
+        """What the Source action needs: use the connection, or read the CodeCommit repository."""
+        configuration = self.source_action.configuration
+        if self.source_action.action_type_id.provider == "CodeCommit":
+            repository = configuration["RepositoryName"]
+            return iam.PolicyStatement(
+                actions=list(_CODECOMMIT_SOURCE),
+                resources=[_arn(self, "codecommit", repository)],
+            )
+        arn = configuration["ConnectionArn"]
+        # The action's prefix must match the ARN's: connections made before the
+        # rename to CodeConnections keep codestar-connections ARNs.
+        service = arn.split(":")[2]
+        return iam.PolicyStatement(actions=[f"{service}:UseConnection"], resources=[arn])
+
+    def _allow_pipeline(self, prefix: str) -> None:
         """The pipeline role: its artifacts, its projects, its stacks, its topic."""
         bucket = self.artifact_bucket
         statements = [
@@ -288,10 +368,7 @@ class MlCiCdStack(cdk.Stack):
                 actions=list(_CODEBUILD_RUN),
                 resources=[project.project_arn for project in self.projects.values()],
             ),
-            iam.PolicyStatement(
-                actions=list(_CODECOMMIT_SOURCE),
-                resources=[_arn(self, "codecommit", pipeline_name)],
-            ),
+            self._source_statement(),
             iam.PolicyStatement(
                 actions=list(_CLOUDFORMATION_DEPLOY),
                 resources=[
