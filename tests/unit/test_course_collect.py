@@ -23,9 +23,11 @@ from mlcicd.cli import main
 from mlcicd.course import collect as collect_module
 from mlcicd.course import notebook as n
 from mlcicd.course.collect import CollectReport, collect
+from mlcicd.course.quiz import Choice, Question, Quiz
 from mlcicd.exceptions import CourseError, GradeError
 from mlcicd.grade.manifest import load_manifest
-from mlcicd.grade.run import Submission, find_submissions, identify
+from mlcicd.grade.quizzes import learner_quizzes
+from mlcicd.grade.run import Submission, find_submissions, identify, lesson_learners
 
 ROOT = Path(__file__).resolve().parents[2]
 MANIFEST = ROOT / "exercises" / "manifest.json"
@@ -36,6 +38,19 @@ def notebook(exercise: str | None = None, answer: str = "") -> bytes:
     """Return a tiny notebook's bytes, marked as ``exercise`` in its metadata when given."""
     metadata = {"mlcicd": {"exercise": exercise}} if exercise else {}
     return n.dumps(n.new_notebook([n.code(f"answer = {answer!r}")], **metadata)).encode()
+
+
+def lesson(answer: str = "right") -> bytes:
+    """Return a lesson notebook's bytes after one Check of its one-question quiz: the record
+    is the one the quiz itself saves in its output's metadata."""
+    right, wrong = Choice("right", correct=True, why="r"), Choice("wrong", why="w")
+    quiz = Quiz(Question("Which?", right, wrong), seed="s")
+    quiz.answer(1, [[c.text for c in quiz.questions[0].choices].index(answer)])
+    cell = n.code("quiz")
+    cell["outputs"] = [
+        {"output_type": "display_data", "data": {"text/plain": "Quiz"}, "metadata": quiz.metadata()}
+    ]
+    return n.dumps(n.new_notebook([n.markdown("# Lesson"), cell])).encode()
 
 
 def tree(root: Path, files: Mapping[str, bytes]) -> Path:
@@ -386,6 +401,133 @@ def test_one_learner_in_two_sources_with_different_work_is_a_duplicate(tmp_path:
     assert files(tmp_path / "class") == {}
     assert [(p.kind, p.learner) for p in report.problems] == [("duplicate", "ana")]
     assert f"in/ana.zip:{UNIT}.ipynb" in message(report, "duplicate")
+
+
+# ---- lessons with quiz results ----
+
+
+def test_lessons_with_quiz_results_go_beside_the_exercises_where_grading_shows_them(
+    tmp_path: Path,
+) -> None:
+    why, data, unit = lesson("right"), lesson("wrong"), notebook(UNIT, "a")
+    ana = repository(tmp_path / "repos" / "ana", {UNIT: unit})
+    tree(ana, {"notebooks/01_why_ml_cicd.ipynb": why, f"notebooks/{DATA}.ipynb": data})
+    bob = repository(tmp_path / "repos" / "bob", {})  # a clone where only lessons were done
+    tree(bob, {"notebooks/01_why_ml_cicd.ipynb": why})
+    out = tmp_path / "class"
+
+    report = collected([tmp_path / "repos"], out)
+
+    assert files(out) == {
+        f"ana/{UNIT}.ipynb": unit,
+        "ana/lessons/01_why_ml_cicd.ipynb": why,
+        f"ana/lessons/{DATA}.ipynb": data,
+        "bob/lessons/01_why_ml_cicd.ipynb": why,
+    }
+    assert [(c.learner, c.lesson, c.status) for c in report.lessons] == [
+        ("ana", "01_why_ml_cicd.ipynb", "written"),
+        ("ana", f"{DATA}.ipynb", "written"),
+        ("bob", "01_why_ml_cicd.ipynb", "written"),
+    ]
+    # bob is a learner, whose exercise is missing; the lesson without quizzes is the course's.
+    assert report.learners == ("ana", "bob") and report.exercises == (UNIT,)
+    assert problems(report, tmp_path) == [("missing", "repos/bob")]
+    assert report.ignored == 8
+    assert report.summary()[1] == (
+        f"Collected 3 lesson notebook(s) with quiz results of 2 learner(s) into {out}/<learner>/"
+        "lessons/: 3 written, 0 unchanged, 0 replaced. Not graded: mlcicd grade shows their "
+        "quiz results on each learner's feedback page."
+    )
+    assert report.to_json()["counts"]["lessons"] == 3
+    # Grading runs only the exercise, and finds every lesson for the feedback.
+    assert find_submissions([out]) == [Submission(out / "ana" / f"{UNIT}.ipynb", "ana")]
+    assert lesson_learners([out]) == {"bob": [out / "bob"]}
+    assert [q.right for q in learner_quizzes(out / "ana")] == [1, 0]
+
+
+def test_a_lesson_is_told_apart_from_its_exercise_by_its_quiz_results_anywhere(
+    tmp_path: Path,
+) -> None:
+    unit, marked, ana_lesson, carl_lesson = notebook(UNIT), lesson(), lesson(), lesson("wrong")
+    # An exercise whose outputs hold a quiz record is still the exercise its metadata says.
+    marked_json = json.loads(lesson())
+    marked_json["metadata"]["mlcicd"] = {"exercise": DATA}
+    marked = json.dumps(marked_json).encode()
+    tree(
+        tmp_path / "uploads",
+        {
+            f"ana/{UNIT}.ipynb": unit,
+            f"ana/week 1/{UNIT}.ipynb": ana_lesson,
+            f"ana/{DATA}.ipynb": marked,
+            "ana/my quiz.ipynb": lesson(),
+        },
+    )
+    source = archive(tmp_path / "in" / "class.zip", {f"carl_{UNIT}.ipynb": carl_lesson})
+
+    report = collected([tmp_path / "uploads", source], tmp_path / "class")
+
+    assert files(tmp_path / "class") == {
+        f"ana/{UNIT}.ipynb": unit,
+        f"ana/{DATA}.ipynb": marked,
+        f"ana/lessons/{UNIT}.ipynb": ana_lesson,
+        f"carl/lessons/{UNIT}.ipynb": carl_lesson,
+    }
+    assert [(p.kind, p.learner) for p in report.problems] == [
+        ("unrecognised", "ana"),
+        ("missing", "carl"),
+        ("missing", "carl"),
+    ]
+    assert message(report, "unrecognised").startswith(
+        "a lesson notebook with quiz results, named for no lesson; not collected: rename it"
+    )
+
+
+def test_lessons_follow_the_rules_of_exercises_nothing_lost_without_force(
+    tmp_path: Path,
+) -> None:
+    first, second = lesson("right"), lesson("wrong")
+    out = tree(tmp_path / "class", {f"ana/lessons/{UNIT}.ipynb": first, "bob/lessons": b"file"})
+    uploads = tree(
+        tmp_path / "uploads",
+        {
+            f"ana/{UNIT}.ipynb": second,
+            f"bob/{UNIT}.ipynb": first,
+            f"carl/a/{UNIT}.ipynb": first,
+            f"carl/b/{UNIT}.ipynb": second,
+        },
+    )
+
+    kept = collected([uploads], out)
+    assert files(out) == {f"ana/lessons/{UNIT}.ipynb": first, "bob/lessons": b"file"}
+    assert problems(kept, tmp_path) == [
+        ("duplicate", f"uploads/carl/a/{UNIT}.ipynb"),
+        ("conflict", f"class/ana/lessons/{UNIT}.ipynb"),
+        ("conflict", f"class/bob/lessons/{UNIT}.ipynb"),
+    ]
+    duplicate, ana, bob = (p.message for p in kept.problems)
+    assert f"different notebooks of lesson {UNIT}.ipynb for carl" in duplicate
+    assert f"copy the one to keep to {out}/carl/lessons/{UNIT}.ipynb" in duplicate
+    assert "pass --force to replace it" in ana
+    assert bob.startswith(f"{out}/bob/lessons is a symbolic link or a file, not a folder")
+
+    forced = collected([uploads], out, force=True)
+    assert files(out)[f"ana/lessons/{UNIT}.ipynb"] == second
+    assert [(c.learner, c.status) for c in forced.lessons] == [("ana", "replaced")]
+    again = collected([uploads], out)
+    assert [(c.learner, c.status) for c in again.lessons] == [("ana", "unchanged")]
+
+
+def test_a_learner_folder_in_class_that_is_a_link_gets_no_lesson_written_through(
+    tmp_path: Path,
+) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (tmp_path / "class").mkdir()
+    (tmp_path / "class" / "ana").symlink_to(outside, target_is_directory=True)
+    tree(tmp_path / "uploads", {f"ana/{UNIT}.ipynb": lesson()})
+    report = collect([tmp_path / "uploads"], tmp_path / "class", manifest=MANIFEST, force=True)
+    assert list(outside.iterdir()) == []
+    assert problems(report, tmp_path) == [("conflict", f"class/ana/lessons/{UNIT}.ipynb")]
 
 
 # ---- unsafe, linked, unreadable and broken input ----

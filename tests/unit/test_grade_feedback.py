@@ -230,3 +230,18 @@ def test_the_same_results_give_the_same_bytes() -> None:
     results = [ex02(), ex03(), not_gradable("bob")]
     first = learner_page("alice", results, guide=GUIDE, hints=HINTS)
     assert learner_page("alice", results, guide=GUIDE, hints=HINTS) == first
+
+
+def test_a_page_with_no_exercise_says_so_stores_none_and_a_later_grade_fills_it(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "fb"
+    (folder / "alice.html").parent.mkdir()
+    (folder / "alice.html").write_text(
+        learner_page("alice", [], guide={}, hints={}), encoding="utf-8"
+    )
+    assert "No exercise submitted yet" in (folder / "alice.html").read_text(encoding="utf-8")
+    assert previous_results(folder / "alice.html", "alice") == []
+    write_feedback([ex02()], folder, guide={}, hints={})
+    page = (folder / "alice.html").read_text(encoding="utf-8")
+    assert "No exercise submitted yet" not in page and "02_unit_tests · 2/5" in text(page)

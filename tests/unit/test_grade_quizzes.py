@@ -161,3 +161,24 @@ def test_the_feedback_shows_quiz_results_escaped_and_ungraded(tmp_path: Path) ->
     # The score is untouched: the totals and the stored results are those of the page without.
     for unchanged in ("Total: <strong>2/5 points (40%)</strong>", without.split("<!--")[-1]):
         assert unchanged in page
+
+
+def test_a_learner_with_only_lessons_gets_a_page_of_quizzes_and_no_exercise(
+    tmp_path: Path,
+) -> None:
+    root = tmp_path / "class"
+    write(root / "bob" / "lessons" / "01_why.ipynb", lesson(answered_quiz()))
+    write(root / "alice" / "lessons" / "03_data.ipynb", lesson(answered_quiz()))
+    result = ex02("alice", root)  # alice has work graded: one page, with her lesson too
+    pages = feedback_pages([result], tmp_path / "feedback", guide={}, hints={}, classes=[root])
+    assert sorted(p.name for p in pages) == ["alice.html", "bob.html"]
+    bob = pages[tmp_path / "feedback" / "bob.html"]
+    assert "No exercise submitted yet" in bob and "Total:" not in bob
+    assert "2 of 3 question(s) checked, 1 right at the last check." in bob
+    assert "01_why.ipynb" in bob and "03_data.ipynb" not in bob
+    alice = pages[tmp_path / "feedback" / "alice.html"]
+    assert "03_data.ipynb" in alice and "Total: <strong>2/5 points (40%)</strong>" in alice
+    # Without the class folder, bob has no result and so no page.
+    assert [p.name for p in feedback_pages([result], tmp_path, guide={}, hints={})] == [
+        "alice.html"
+    ]

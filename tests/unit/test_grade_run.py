@@ -681,3 +681,57 @@ def test_a_notebook_in_a_learner_subfolder_is_reported_as_skipped_not_dropped(
         "erin", "08_codepipeline", 0, 5,
     )  # fmt: skip
     assert result.errors[0].startswith("a notebook in a subfolder (exercises/08_codepipeline")
+
+
+def lesson_file(path: Path, *, record: bool = True) -> Path:
+    """Write a lesson notebook whose quiz output holds a saved record (or none)."""
+    metadata = {"mlcicd": {"quiz": {"title": "Quiz", "questions": 2, "answers": []}}}
+    output = {"output_type": "display_data", "data": {}, "metadata": metadata if record else {}}
+    cell = {"cell_type": "code", "metadata": {}, "source": "", "outputs": [output]}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"nbformat": 4, "metadata": {}, "cells": [cell]}), encoding="utf-8")
+    return path
+
+
+def test_a_learner_with_only_lessons_has_no_submission_but_no_error(tmp_path: Path) -> None:
+    root = tmp_path / "class"
+    lesson_file(root / "alice" / "lessons" / "02_unit_tests.ipynb")
+    lesson_file(root / "bob" / "01_why_ml_cicd.ipynb")
+    touch(root / "bob" / "02_unit_tests.ipynb")  # bob has work to grade: not lessons only
+    lesson_file(root / "carol" / "lessons" / "02_unit_tests.ipynb", record=False)
+    # carol's lesson holds no quiz record: it is a notebook in a subfolder, reported.
+    assert found([root], tmp_path) == [
+        ("class/bob/02_unit_tests.ipynb", "bob"),
+        ("class/carol/lessons/02_unit_tests.ipynb", "carol"),
+    ]
+    assert run.lesson_learners([root, root / "bob" / "02_unit_tests.ipynb"]) == {
+        "alice": [root / "alice"]
+    }
+
+
+def test_a_class_of_lessons_only_is_no_error_and_gives_only_lesson_learners(
+    tmp_path: Path,
+) -> None:
+    root = tmp_path / "class"
+    lesson_file(root / "bob" / "lessons" / "03_data_tests.ipynb")
+    lesson_file(root / "alice" / "lessons" / "02_unit_tests.ipynb")
+    assert find_submissions([root]) == []
+    assert list(run.lesson_learners([root])) == ["alice", "bob"]
+
+
+def test_a_linked_learner_folder_of_lessons_is_not_followed(tmp_path: Path) -> None:
+    lesson_file(tmp_path / "elsewhere" / "02_unit_tests.ipynb")
+    (tmp_path / "class").mkdir()
+    (tmp_path / "class" / "mallory").symlink_to(tmp_path / "elsewhere")
+    assert run.lesson_learners([tmp_path / "class"]) == {}
+    with pytest.raises(GradeError, match=r"holds no notebook \(\*\.ipynb\) to grade$"):
+        find_submissions([tmp_path / "class"])
+
+
+def test_a_folder_holding_lessons_outside_learner_folders_says_where_they_belong(
+    tmp_path: Path,
+) -> None:
+    lesson_file(tmp_path / "class" / "02_unit_tests.ipynb")
+    with pytest.raises(GradeError, match=r"to grade, only lesson notebooks \(02_unit") as raised:
+        find_submissions([tmp_path / "class"])
+    assert "CLASS/<learner>/lessons/" in raised.value.message

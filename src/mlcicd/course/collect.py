@@ -19,9 +19,9 @@ Whose work a file is:
 Which of a learner's files are looked at:
 
 * In a learner **repository** (it has an ``exercises/`` folder, as a clone of
-  the course does), the notebooks in ``exercises/`` and at its top. The rest is
-  the course's own files and is ignored: the lessons in ``notebooks/`` even
-  share the exercises' names.
+  the course does), the notebooks in ``exercises/`` and at its top, and the
+  lessons in ``notebooks/`` that hold quiz results. The rest is the course's
+  own files and is ignored (a lesson without quiz results among them).
 * In any other learner folder, every file at any depth: notebooks are
   identified, and any other file is reported as unrecognised.
 * Hidden files and folders (``.git``, ``.ipynb_checkpoints``), ``__pycache__``
@@ -36,9 +36,22 @@ are only one of both (JupyterLab's ``02_unit_tests-Copy1.ipynb``), and the
 others are reported; with no such winner, none is collected and the report
 says so. Identical copies count once.
 
+Lessons: a notebook that holds quiz results and no exercise metadata is a
+**lesson** (:func:`mlcicd.grade.quizzes.lesson_quizzes`), wherever it is found,
+whatever its name (a lesson shares its exercise's name). It goes to
+``CLASS/<learner>/lessons/<NN_name>.ipynb`` (:data:`~mlcicd.grade.quizzes.LESSONS_FOLDER`),
+where grading never runs it and shows its quiz results, ungraded, on the
+learner's feedback page. Its name is its file name (``02_unit_tests.ipynb``),
+or the lesson part of a ``<learner>_<exercise>.ipynb`` name; any other name is
+reported. Lessons are collected whatever ``exercises`` says, by the same rules
+as exercises: identical copies count once, different ones are a duplicate,
+nothing in CLASS is replaced without ``force``. A learner with lessons and no
+exercise is a learner: their exercises are reported missing.
+
 Safety: sources are only read. Bytes are copied exactly, through a temporary
-file in the target folder. The target path is built from checked names
-(``CLASS/<learner>/<exercise>.ipynb``), never from an archive entry's path;
+file in the target folder (:mod:`mlcicd.course.collect_store`). The target path
+is built from checked names (``CLASS/<learner>/<exercise>.ipynb``, and
+``CLASS/<learner>/lessons/<NN_name>.ipynb``), never from an archive entry's path;
 entries with an absolute or ``..`` path are reported and never extracted.
 Symbolic links, in folders or archives, are reported and never followed.
 CLASS is only added to: a file already there with the same bytes is left as
@@ -51,15 +64,18 @@ can be collected at all.
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 import zipfile
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from mlcicd.course.collect_report import KINDS, Collected, CollectReport, Problem
+from mlcicd.course.collect_report import (
+    KINDS,
+    Collected,
+    CollectedLesson,
+    CollectReport,
+    Problem,
+)
 from mlcicd.course.collect_sources import (
     MAX_BYTES,
     READ_ERRORS,
@@ -68,27 +84,18 @@ from mlcicd.course.collect_sources import (
     ignored,
     zip_entries,
 )
+from mlcicd.course.collect_store import Candidate, choose, store
 from mlcicd.exceptions import CourseError, GradeError
 from mlcicd.grade.manifest import ExerciseSpec, find_manifest, load_manifest
+from mlcicd.grade.quizzes import LESSONS_FOLDER, lesson_quizzes
 from mlcicd.grade.run import identify
 
-__all__ = ["CollectReport", "Collected", "Problem", "collect"]
+__all__ = ["CollectReport", "Collected", "CollectedLesson", "Problem", "collect"]
 
 # Control characters and path separators cannot be part of a learner's folder name.
 _BAD_NAME = re.compile(r"[\x00-\x1f\x7f/\\]")
-
-
-@dataclass(frozen=True)
-class _Candidate:
-    """A notebook that is a learner's submission of an exercise.
-
-    Attributes:
-        rank: 2 when named for the exercise and marked as it in its metadata, else 1.
-    """
-
-    shown: str
-    data: bytes
-    rank: int
+#: A lesson's file name, as the course names them (``02_unit_tests.ipynb``).
+_LESSON_NAME = re.compile(r"\d{2}_[A-Za-z0-9_]+\.ipynb")
 
 
 class _State:
@@ -98,7 +105,8 @@ class _State:
         self.exercises = exercises
         self.strip_prefix = strip_prefix
         self.learners: dict[str, list[str]] = {}  # learner: where their work was found
-        self.candidates: dict[tuple[str, str], list[_Candidate]] = {}
+        self.candidates: dict[tuple[str, str], list[Candidate]] = {}
+        self.lessons: dict[tuple[str, str], list[Candidate]] = {}  # (learner, file name)
         self.problems: list[Problem] = []
         self.ignored = 0
 
@@ -115,7 +123,8 @@ def collect(
     exercises: Sequence[str] = (),
     strip_prefix: str | None = None,
 ) -> CollectReport:
-    """Collect the submissions in ``sources`` into ``out/<learner>/<exercise>.ipynb``.
+    """Collect the submissions in ``sources`` into ``out/<learner>/<exercise>.ipynb``, and the
+    lessons with quiz results into ``out/<learner>/lessons/`` (shown, ungraded, in feedback).
 
     Args:
         sources: Folders (of learner repositories or folders, or one learner's) and
@@ -305,7 +314,10 @@ def _classify(learner: str, entries: list[tuple[Entry, tuple[str, ...]]], state:
     for entry, rel in entries:
         notebook = rel[-1].endswith(".ipynb")
         where = len(rel) == 1 or (len(rel) == 2 and rel[0] == "exercises")
-        if repository and (not where or (entry.kind == "file" and not notebook)):
+        lesson = len(rel) == 2 and rel[0] == "notebooks" and notebook and entry.kind == "file"
+        if repository and lesson:
+            _candidate(entry, learner, state, course_file=True)  # a lesson, if it holds quizzes
+        elif repository and (not where or (entry.kind == "file" and not notebook)):
             state.ignored += 1  # the course's own files in a learner's clone
         elif entry.kind == "symlink":
             _symlink_problem(entry, state)
@@ -329,7 +341,15 @@ def _classify(learner: str, entries: list[tuple[Entry, tuple[str, ...]]], state:
             _candidate(entry, learner, state)
 
 
-def _candidate(entry: Entry, learner: str, state: _State) -> None:
+def _candidate(entry: Entry, learner: str, state: _State, *, course_file: bool = False) -> None:
+    """Read a learner's notebook and record it as an exercise's or a lesson's candidate.
+
+    Args:
+        entry: The notebook.
+        learner: Whose it is.
+        state: Where candidates and problems go.
+        course_file: A lesson of a learner's clone: kept only when it holds quiz results.
+    """
     if entry.size > MAX_BYTES:
         state.problem(
             "unreadable",
@@ -357,17 +377,28 @@ def _candidate(entry: Entry, learner: str, state: _State) -> None:
             learner=learner,
         )
         return
-    _identify(entry.shown, PurePosixPath(entry.parts[-1]).name, data, learner, state)
+    name = PurePosixPath(entry.parts[-1]).name
+    _identify(entry.shown, name, data, learner, state, course_file=course_file)
 
 
-def _identify(shown: str, name: str, data: bytes, learner: str, state: _State) -> None:
-    """Find the exercise of a notebook as the grader does, and record it as a candidate."""
+def _identify(
+    shown: str, name: str, data: bytes, learner: str, state: _State, *, course_file: bool
+) -> None:
+    """Find the exercise of a notebook as the grader does (or see that it is a lesson with
+    quiz results), and record it as a candidate."""
     try:
         nb = json.loads(data.decode("utf-8"))
         readable = isinstance(nb, dict) and "nbformat" in nb
     except ValueError:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
         nb, readable = {}, False
     nb = nb if isinstance(nb, dict) else {}
+    # Before the exercise: a lesson shares its exercise's name, its quiz results tell it apart.
+    if readable and lesson_quizzes(nb, shown) is not None:
+        _lesson(shown, name, data, learner, state)
+        return
+    if course_file:
+        state.ignored += 1  # a lesson of the course with no quiz results: the course's file
+        return
     named, claimed = _exercise_of(Path(name), state.exercises), _claimed(nb)
     try:
         spec = identify(nb, Path(name), state.exercises, None)
@@ -390,7 +421,26 @@ def _identify(shown: str, name: str, data: bytes, learner: str, state: _State) -
             exercise=spec.name,
         )
     rank = 2 if named == claimed == spec.name else 1
-    state.candidates.setdefault((learner, spec.name), []).append(_Candidate(shown, data, rank))
+    state.candidates.setdefault((learner, spec.name), []).append(Candidate(shown, data, rank))
+
+
+def _lesson(shown: str, name: str, data: bytes, learner: str, state: _State) -> None:
+    """Record a lesson notebook with quiz results under its lesson's file name."""
+    if _LESSON_NAME.fullmatch(name):
+        lesson: str | None = name
+    else:  # <learner>_<exercise>.ipynb, as a class's flat files are named
+        flat = [s.notebook for s in state.exercises.values() if name.endswith(f"_{s.notebook}")]
+        lesson = flat[0] if flat else None
+    if lesson is None:
+        state.problem(
+            "unrecognised",
+            shown,
+            "a lesson notebook with quiz results, named for no lesson; not collected: rename it "
+            "to its lesson's name (e.g. 02_unit_tests.ipynb) and collect again",
+            learner=learner,
+        )
+        return
+    state.lessons.setdefault((learner, lesson), []).append(Candidate(shown, data, 1))
 
 
 def _exercise_of(path: Path, exercises: Mapping[str, ExerciseSpec]) -> str | None:
@@ -410,7 +460,7 @@ def _claimed(nb: Mapping) -> str | None:
 
 
 def _store_all(state: _State, out: Path, force: bool, chosen: tuple[str, ...]) -> CollectReport:
-    """Pick one notebook per learner and exercise, write it, and report what is missing."""
+    """Pick one notebook per learner and exercise (and lesson), write it, report what is missing."""
     expected = chosen or tuple(
         name for name in state.exercises if any(key[1] == name for key in state.candidates)
     )
@@ -420,9 +470,19 @@ def _store_all(state: _State, out: Path, force: bool, chosen: tuple[str, ...]) -
             state.ignored += len(candidates)
             continue
         target = out / learner / state.exercises[exercise].notebook
-        winner = _choose(candidates, learner, exercise, target, state)
-        if winner is not None:
-            _store(winner, learner, exercise, target, force, report, state)
+        about = {"learner": learner, "exercise": exercise}
+        winner = choose(candidates, f"exercise {exercise}", target, state.problem, about)
+        status = store(winner, out, target, force, state.problem, about) if winner else None
+        if winner and status:
+            report.collected.append(Collected(learner, exercise, winner.shown, str(target), status))
+    for (learner, lesson), candidates in sorted(state.lessons.items()):
+        target = out / learner / LESSONS_FOLDER / lesson
+        about = {"learner": learner}
+        winner = choose(candidates, f"lesson {lesson}", target, state.problem, about)
+        status = store(winner, out, target, force, state.problem, about) if winner else None
+        if winner and status:
+            lesson_row = CollectedLesson(learner, lesson, winner.shown, str(target), status)
+            report.lessons.append(lesson_row)
     for learner in report.learners:
         for exercise in expected:
             if (learner, exercise) not in state.candidates:
@@ -438,90 +498,3 @@ def _store_all(state: _State, out: Path, force: bool, chosen: tuple[str, ...]) -
     report.ignored = state.ignored
     report.problems = sorted(state.problems, key=lambda p: (KINDS.index(p.kind), p.path))
     return report
-
-
-def _choose(
-    candidates: list[_Candidate], learner: str, exercise: str, target: Path, state: _State
-) -> _Candidate | None:
-    distinct: dict[bytes, _Candidate] = {}
-    for candidate in sorted(candidates, key=lambda c: (-c.rank, c.shown)):
-        distinct.setdefault(candidate.data, candidate)  # identical copies count once
-    if len(distinct) == 1:
-        return next(iter(distinct.values()))
-    ranked = sorted(distinct.values(), key=lambda c: (-c.rank, c.shown))
-    about = {"learner": learner, "exercise": exercise}
-    if ranked[0].rank > ranked[1].rank:
-        for other in ranked[1:]:
-            state.problem(
-                "duplicate",
-                other.shown,
-                f"another notebook of exercise {exercise} for {learner}, marked as it only by "
-                f"its name or its metadata; not collected: collected {ranked[0].shown}, which "
-                f"is both. If this one is the work to grade, copy it over {target}",
-                **about,
-            )
-        return ranked[0]
-    state.problem(
-        "duplicate",
-        ranked[0].shown,
-        f"{len(ranked)} different notebooks of exercise {exercise} for {learner} "
-        f"({', '.join(c.shown for c in ranked)}); none collected: copy the one to grade "
-        f"to {target}, or remove the others and collect again",
-        **about,
-    )
-    return None
-
-
-def _store(
-    candidate: _Candidate,
-    learner: str,
-    exercise: str,
-    target: Path,
-    force: bool,
-    report: CollectReport,
-    state: _State,
-) -> None:
-    about = {"learner": learner, "exercise": exercise}
-    if (
-        target.parent.is_symlink()
-        or target.is_symlink()
-        or (target.exists() and not target.is_file())
-    ):
-        state.problem(
-            "conflict",
-            str(target),
-            "is a symbolic link or not a file; not written: remove it and collect again",
-            **about,
-        )
-        return
-    status = "written"
-    if target.exists():
-        if target.read_bytes() == candidate.data:
-            status = "unchanged"
-        elif not force:
-            state.problem(
-                "conflict",
-                str(target),
-                f"already holds another version; kept: pass --force to replace it with "
-                f"{candidate.shown}",
-                **about,
-            )
-            return
-        else:
-            status = "replaced"
-    if status != "unchanged":
-        _write_bytes(target, candidate.data)
-    report.collected.append(Collected(learner, exercise, candidate.shown, str(target), status))
-
-
-def _write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file beside it, so none is half-written."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(descriptor, "wb") as file:
-            file.write(data)
-        os.chmod(name, 0o644)  # mkstemp makes it private; a class folder is shared
-        os.replace(name, path)
-    finally:
-        Path(name).unlink(missing_ok=True)

@@ -9,7 +9,8 @@ see :mod:`mlcicd.grade.review`), the grader's warnings and the totals.
 * Every text from a learner's file (name, path, message) is escaped.
 * A learner's name becomes a safe, distinct file name (:func:`~mlcicd.grade.roster.file_stems`).
 * Quiz results a learner saved in lesson notebooks in their folder are shown, ungraded
-  (:mod:`mlcicd.grade.quizzes`): they change no score and no total.
+  (:mod:`mlcicd.grade.quizzes`): they change no score and no total. A learner whose
+  folder holds lessons and no exercise still gets a page: their quizzes, no exercise.
 * Feedback accumulates: the file keeps its results in an HTML comment (base64 JSON),
   and the next run keeps the exercises it did not grade again. A file there that
   is not such feedback is refused, never overwritten.
@@ -41,6 +42,7 @@ from mlcicd.grade.roster import (
     outcome,
     what_happened,
 )
+from mlcicd.grade.run import lesson_learners
 
 _DATA = re.compile(r"<!-- mlcicd-feedback-data ([A-Za-z0-9+/=]*) -->")
 
@@ -162,6 +164,11 @@ def _exercise(
 
 
 def _totals(results: Sequence[SubmissionResult]) -> str:
+    if not results:
+        return (
+            "<p>No exercise submitted yet: <strong>0 graded exercise(s)</strong>. "
+            "This page shows your lesson quiz results only.</p>"
+        )
     graded = [r for r in results if outcome(r) == GRADED]
     earned, available = sum(r.score for r in graded), sum(r.max_score for r in graded)
     share = f" ({100 * earned / available:.0f}%)" if available else ""
@@ -306,11 +313,22 @@ def feedback_pages(
     *,
     guide: Mapping[str, Review],
     hints: Mapping[str, str],
+    classes: Sequence[Path] = (),
 ) -> dict[Path, str]:
     """Return the page to write per file, ``folder/<learner>.html``, for every learner.
 
     Reads (and judges) every earlier file there, writing nothing: the caller
-    writes once every output is known to be writable.
+    writes once every output is known to be writable. Every learner with a
+    result gets a page, and so does every learner whose folder in ``classes``
+    holds lessons with quiz results and nothing to grade
+    (:func:`~mlcicd.grade.run.lesson_learners`): a page with their quizzes only.
+
+    Args:
+        results: This run's results.
+        folder: Where the pages go.
+        guide: What to review, by exercise and checkpoint.
+        hints: The checkpoints' hints, by id.
+        classes: The folders graded (a file among them is skipped).
 
     Raises:
         GradeError: When ``folder`` is a file, or a file there is not this learner's feedback.
@@ -318,12 +336,16 @@ def feedback_pages(
     if folder.exists() and not folder.is_dir():
         raise GradeError("--feedback needs a folder, and this is a file", path=str(folder))
     learners = by_learner(results)
+    folders = {learner: _learner_folders(now) for learner, now in learners.items()}
+    for learner, found in lesson_learners(classes).items():
+        if learner not in learners:  # a learner with a result is found from it
+            learners[learner], folders[learner] = [], found
     stems = file_stems(list(learners))
     pages = {}
-    for learner, now in learners.items():
+    for learner in sorted(learners):
         path = folder / f"{stems[learner]}.html"
-        merged = merge(previous_results(path, learner), now)
-        quizzes = [q for folder in _learner_folders(now) for q in learner_quizzes(folder)]
+        merged = merge(previous_results(path, learner), learners[learner])
+        quizzes = [q for place in folders[learner] for q in learner_quizzes(place)]
         pages[path] = learner_page(learner, merged, guide=guide, hints=hints, quizzes=quizzes)
     return pages
 
@@ -341,9 +363,10 @@ def write_feedback(
     *,
     guide: Mapping[str, Review],
     hints: Mapping[str, str],
+    classes: Sequence[Path] = (),
 ) -> list[Path]:
     """Write every learner's feedback page (see :func:`feedback_pages`); return the files."""
-    pages = feedback_pages(results, folder, guide=guide, hints=hints)
+    pages = feedback_pages(results, folder, guide=guide, hints=hints, classes=classes)
     for path, text in pages.items():
         write_text(path, text)
     return list(pages)

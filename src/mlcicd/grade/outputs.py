@@ -91,7 +91,8 @@ def write_class_outputs(
         hints = checkpoint_hints(c.id for r in results for c in r.checkpoints)
         guide = lesson_guide(course, {r.exercise for r in results if r.exercise}, hints)
     if feedback is not None:
-        pages = feedback_pages(results, feedback, guide=guide, hints=hints)
+        classes = [start] if start is not None else []  # lesson-only learners are found there
+        pages = feedback_pages(results, feedback, guide=guide, hints=hints, classes=classes)
         files |= pages
         lines.append(f"Feedback: {len(pages)} learner page(s) in {feedback}.")
     if report is not None:

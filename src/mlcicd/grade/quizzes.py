@@ -9,7 +9,10 @@ learner's feedback page, ungraded:
   (``metadata.mlcicd.exercise``); it is never run, and never a submission;
 * its file is only read, as JSON; everything in it is the learner's and is
   checked field by field (a malformed record is left out, never an error);
-* the score, the totals and the gradebook do not change.
+* the score, the totals and the gradebook do not change;
+* ``mlcicd course collect`` gathers a learner's lessons into
+  ``CLASS/<learner>/lessons/`` (:data:`LESSONS_FOLDER`), and a learner whose
+  folder holds lessons but no exercise still gets a feedback page.
 """
 
 from __future__ import annotations
@@ -22,6 +25,10 @@ from typing import Any
 
 #: Longest prompt kept from a record (the learner's file could hold anything).
 PROMPT_LIMIT = 200
+#: The folder of a learner's class folder where ``mlcicd course collect`` puts their lessons
+#: (``CLASS/<learner>/lessons/02_unit_tests.ipynb``: a lesson shares its exercise's name).
+#: Grading finds lessons at any depth of a learner's folder, so this is only where they go.
+LESSONS_FOLDER = "lessons"
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,7 @@ from mlcicd.grade.kernel import (
 from mlcicd.grade.manifest import ExerciseSpec
 from mlcicd.grade.model import NOT_GRADABLE, CheckpointResult, SubmissionResult
 from mlcicd.grade.prepare import prepare
-from mlcicd.grade.quizzes import is_lesson
+from mlcicd.grade.quizzes import is_lesson, learner_quizzes
 from mlcicd.grade.sandbox import hidden_folders, isolation
 
 __all__ = [
@@ -51,6 +51,7 @@ __all__ = [
     "grade",
     "grade_submission",
     "kernel_environment",
+    "lesson_learners",
 ]
 
 MESSAGE_LIMIT = 500
@@ -86,10 +87,13 @@ def find_submissions(targets: Sequence[Path]) -> list[Submission]:
     A target is a notebook, a folder of notebooks (one per learner), or a
     folder of learner folders (each holding that learner's notebooks). Lesson
     notebooks with saved quiz results (:mod:`mlcicd.grade.quizzes`) are not
-    submissions: they are never run, and the feedback reports their quizzes.
+    submissions: they are never run, and the feedback reports their quizzes. A
+    learner folder holding only lessons gives no submission, but is no error:
+    that learner gets a feedback page with their quizzes (:func:`lesson_learners`).
 
     Raises:
-        GradeError: When a target does not exist or holds no notebook.
+        GradeError: When a target does not exist, or holds neither a notebook to
+            grade nor a learner folder with lessons.
     """
     found: list[Submission] = []
     for target in targets:
@@ -99,16 +103,68 @@ def find_submissions(targets: Sequence[Path]) -> list[Submission]:
         if not target.is_dir():
             raise GradeError("there is no such file or folder", path=str(target))
         notebooks = [p for p in sorted(target.glob("*.ipynb")) if p.is_file() and not is_lesson(p)]
-        found += [Submission(p, p.stem) for p in notebooks]
-        for folder in sorted(p for p in target.iterdir() if p.is_dir()):
-            if folder.name.startswith(".") or folder.name == "__pycache__":
-                continue
-            mine = [p for p in sorted(folder.glob("*.ipynb")) if not is_lesson(p)]
-            found += [Submission(p, folder.name) for p in mine]
-            found += _nested(folder)
-        if not notebooks and not any(s.path.is_relative_to(target) for s in found):
-            raise GradeError("holds no notebook (*.ipynb) to grade", path=str(target))
+        mine = [Submission(p, p.stem) for p in notebooks]
+        lessons_only = False
+        for folder in _learner_folders(target):
+            theirs = _folder_submissions(folder)
+            mine += theirs
+            lessons_only = lessons_only or (not theirs and _has_lessons(folder))
+        if not mine and not lessons_only:
+            raise GradeError(_nothing_to_grade(target), path=str(target))
+        found += mine
     return sorted(found, key=lambda s: str(s.path))
+
+
+def _learner_folders(target: Path) -> list[Path]:
+    """The learner folders of a folder target: its folders, but hidden ones and caches."""
+    return [
+        p
+        for p in sorted(target.iterdir())
+        if p.is_dir() and not p.name.startswith(".") and p.name != "__pycache__"
+    ]
+
+
+def _folder_submissions(folder: Path) -> list[Submission]:
+    """A learner folder's notebooks, lessons left out, and those deeper (to report as skipped)."""
+    mine = [p for p in sorted(folder.glob("*.ipynb")) if not is_lesson(p)]
+    return [Submission(p, folder.name) for p in mine] + _nested(folder)
+
+
+def _has_lessons(folder: Path) -> bool:
+    # A linked learner folder is never followed: its lessons could be anyone's.
+    return not folder.is_symlink() and bool(learner_quizzes(folder))
+
+
+def _nothing_to_grade(target: Path) -> str:
+    lessons = [p.name for p in sorted(target.glob("*.ipynb")) if p.is_file() and is_lesson(p)]
+    if not lessons:
+        return "holds no notebook (*.ipynb) to grade"
+    return (
+        f"holds no notebook (*.ipynb) to grade, only lesson notebooks ({', '.join(lessons)}) "
+        "outside any learner folder, so no learner to show their quiz results to: put each in "
+        "its learner's folder (CLASS/<learner>/lessons/, as mlcicd course collect does)"
+    )
+
+
+def lesson_learners(targets: Sequence[Path]) -> dict[str, list[Path]]:
+    """Return the learners whose folder holds lessons with quiz results and nothing to grade.
+
+    Such a learner has no submission, so no result: this is how their feedback
+    page (their quiz results, no exercise) is found. The folders are those
+    :func:`find_submissions` reads; a target that is a file or no folder gives none.
+
+    Args:
+        targets: What was graded.
+
+    Returns:
+        Each such learner's folders (one per target holding one), learners sorted.
+    """
+    learners: dict[str, list[Path]] = {}
+    for target in (t for t in targets if t.is_dir()):
+        for folder in _learner_folders(target):
+            if not _folder_submissions(folder) and _has_lessons(folder):
+                learners.setdefault(folder.name, []).append(folder)
+    return dict(sorted(learners.items()))
 
 
 def _nested(folder: Path) -> list[Submission]:
