@@ -7,17 +7,18 @@ that only a hidden case catches passes them, then fails graded with the rule.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import nullcontext
 
 import numpy as np
 import pandas as pd
 import pytest
+from checkpoint_mutants import Wrong, mutant_tests
 
 from mlcicd.course.checkpoint import evaluate, get_check
 from mlcicd.course.checks import ex02
 from mlcicd.course.hidden import check_module_path, public_checks, strip_hidden
-from mlcicd.course.pytest_run import PytestRun, TestOutcome
+from mlcicd.course.pytest_run import PytestRun, TestOutcome, run_pytest
 
 
 def stub(*_: object) -> object:
@@ -271,9 +272,10 @@ def test_constant():
     assert scale_to_unit(pd.Series([4.0, 4.0])).tolist() == [0.0, 0.0]
 
 
-def test_nan_stays():
+def test_nan_stays_and_the_rest_is_scaled():
     out = scale_to_unit(pd.Series([1.0, np.nan, 3.0]))
     assert len(out) == 3 and math.isnan(out.iloc[1])
+    assert out.iloc[0] == 0.0 and out.iloc[2] == 1.0
 """
 
 PROPERTIES = """
@@ -507,6 +509,349 @@ def test_02_4_a_surviving_property_mutant_is_named(
 def test_02_3_and_02_4_need_hypothesis(checkpoint_id: str) -> None:
     # They pass --hypothesis-seed to pytest: without hypothesis the machine cannot grade them.
     assert get_check(checkpoint_id).requires == ("hypothesis",)
+
+
+# --- mutation testing: each wrong answer fails its checkpoint, and only that one ----------
+
+
+def scale_isclose(values: pd.Series) -> pd.Series:
+    # The mistake: "all values equal" tested with np.isclose, so a small spread is lost.
+    values = values.astype(float)
+    low, high = values.min(), values.max()
+    if np.isclose(high, low):
+        return values.where(values.isna(), 0.0)
+    return (values - low) / (high - low)
+
+
+def scale_unique(values: pd.Series) -> pd.Series:
+    # The mistake: unique() counts NaN as a value, so a constant column with a gap is 0 / 0.
+    values = values.astype(float)
+    if len(values.unique()) == 1:
+        return values * 0.0
+    return (values - values.min()) / (values.max() - values.min())
+
+
+def impute_unnamed_error(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    out = frame.copy()
+    for name in columns:
+        if frame[name].isna().all():
+            raise ValueError("no values to take a median of")
+        out[name] = frame[name].fillna(frame[name].median())
+    return out
+
+
+def impute_shortcut(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    # The mistake: nothing to fill, so the caller's own frame comes back.
+    if not frame[columns].isna().any().any():
+        return frame
+    return impute(frame, columns)
+
+
+def suite(*tests: str) -> str:
+    """A learner's pytest module: the imports, then ``tests``."""
+    head = "import math\n\nimport numpy as np\nimport pandas as pd\n\nf = scale_to_unit\n"
+    return head + "".join(f"\n\n{test.strip()}\n" for test in tests)
+
+
+RANGE = """
+def test_range():
+    assert f(pd.Series([-5.0, 0.0, 12.5])).between(0, 1).all()
+"""
+MIN_AND_MAX = """
+def test_min_and_max():
+    assert f(pd.Series([3.0, 1.0, 2.0])).tolist() == [1.0, 0.0, 0.5]
+"""
+CONSTANT = """
+def test_constant():
+    assert f(pd.Series([4.0, 4.0])).tolist() == [0.0, 0.0]
+"""
+NAN_IN_PLACE = """
+def test_nan():
+    out = f(pd.Series([1.0, np.nan, 3.0]))
+    assert len(out) == 3 and math.isnan(out.iloc[1])
+    assert out.iloc[0] == 0.0 and out.iloc[2] == 1.0
+"""
+
+#: Suites that pass on a correct scaler but let a planted bug through: each misses the exact
+#: assertion of one rule, or catches the blatant bugs by accident.
+WEAK_SUITES = {
+    "the NaN test checks only the NaN itself": suite(
+        RANGE,
+        MIN_AND_MAX,
+        CONSTANT,
+        """
+def test_nan():
+    out = f(pd.Series([1.0, np.nan, 3.0]))
+    assert len(out) == 3 and math.isnan(out.iloc[1])
+""",
+    ),
+    "the constant test checks only that there is no NaN": suite(
+        RANGE,
+        MIN_AND_MAX,
+        "def test_constant():\n    assert not f(pd.Series([4.0, 4.0])).isna().any()\n",
+        NAN_IN_PLACE,
+    ),
+    "the constant test checks only the range": suite(
+        RANGE,
+        MIN_AND_MAX,
+        "def test_constant():\n    assert f(pd.Series([4.0, 4.0])).between(0, 1).all()\n",
+        NAN_IN_PLACE,
+    ),
+    "the minimum and maximum checked by value, not position": suite(
+        RANGE,
+        """
+def test_min_and_max():
+    out = f(pd.Series([3.0, 1.0, 2.0]))
+    assert out.min() == 0.0 and out.max() == 1.0
+""",
+        CONSTANT,
+        """
+def test_nan():
+    out = f(pd.Series([1.0, np.nan, 3.0, 2.0]))
+    assert len(out) == 4 and math.isnan(out.iloc[1]) and not out.drop(1).isna().any()
+""",
+    ),
+    "the maximum never asserted": suite(
+        RANGE,
+        "def test_min():\n    assert f(pd.Series([3.0, 1.0, 2.0])).iloc[1] == 0.0\n",
+        CONSTANT,
+        """
+def test_nan():
+    out = f(pd.Series([1.0, np.nan, 3.0]))
+    assert len(out) == 3 and math.isnan(out.iloc[1]) and out.iloc[0] == 0.0
+""",
+    ),
+    "the minimum never asserted": suite(
+        RANGE,
+        "def test_max():\n    assert f(pd.Series([3.0, 1.0, 2.0])).iloc[0] == 1.0\n",
+        CONSTANT,
+        """
+def test_nan():
+    out = f(pd.Series([1.0, np.nan, 3.0]))
+    assert len(out) == 3 and math.isnan(out.iloc[1]) and out.iloc[2] == 1.0
+""",
+    ),
+    "no test with a missing value": suite(RANGE, MIN_AND_MAX, CONSTANT),
+    "one test expects the NaN filled": suite(
+        MIN_AND_MAX,
+        CONSTANT,
+        "def test_filled():\n    assert f(pd.Series([1.0, np.nan])).notna().all()\n",
+    ),
+}
+
+PROPERTY_HEAD = """
+import pandas as pd
+from hypothesis import given, settings, strategies as st
+
+FAST = settings(max_examples=50, deadline=None)
+"""
+ANY = "st.lists(st.floats(min_value=-1e6, max_value=1e6), min_size=1, max_size=30)"
+IN_RANGE = "assert f.between(0.0, 1.0).all()"
+MAX_IS_ONE = "if min(values) < max(values):\n        assert f.max() == 1.0"
+
+
+def properties(strategy: str, *asserts: str) -> str:
+    """A learner's PROPERTIES module: one property per assert, on columns from ``strategy``."""
+    tests = "".join(
+        f"\n\n@FAST\n@given({strategy})\ndef test_{i}(values):\n"
+        f"    f = scale_to_unit(pd.Series(values))\n    {check}\n"
+        for i, check in enumerate(asserts)
+    )
+    return PROPERTY_HEAD + tests
+
+
+WEAK_PROPERTIES = {
+    "only the lower bound (NaN slips through)": properties(
+        ANY, "assert not (f < 0).any()", MAX_IS_ONE
+    ),
+    "only the upper bound": properties(ANY, "assert (f <= 1).all()", MAX_IS_ONE),
+    "the range alone": properties(ANY, IN_RANGE),
+    "the maximum alone": properties(ANY, MAX_IS_ONE),
+    "the maximum at most 1, not exactly 1": properties(ANY, IN_RANGE, "assert f.max() <= 1.0"),
+    "positive numbers only": properties(
+        "st.lists(st.floats(min_value=0, max_value=1e6), min_size=1, max_size=30)",
+        IN_RANGE,
+        MAX_IS_ONE,
+    ),
+    "no column of equal values": properties(
+        "st.lists(st.floats(min_value=-1e6, max_value=1e6), min_size=2, max_size=30, unique=True)",
+        IN_RANGE,
+        MAX_IS_ONE,
+    ),
+    "a property false for a constant column": properties(ANY, IN_RANGE, "assert f.max() == 1.0"),
+}
+
+REFERENCE = {
+    "scale_to_unit": scale,
+    "impute_median": impute,
+    "TESTS": TESTS,
+    "PROPERTIES": PROPERTIES,
+}
+MUTANTS = [
+    *(
+        Wrong("02.1", mistake, {"scale_to_unit": function})
+        for mistake, function in [
+            ("divides by the maximum", lambda v: v / v.max()),
+            ("a list", lambda v: scale(v).tolist()),
+            ("a constant column gives NaN", lambda v: (v - v.min()) / (v.max() - v.min())),
+            ("missing values filled", lambda v: scale(v).fillna(0.0)),
+            ("a constant column's gap filled", scale_constant_zeros),
+            ("the index lost", lambda v: scale(v).reset_index(drop=True)),
+            ("the input modified", scale_in_place),
+            ("np.isclose decides what is constant", scale_isclose),
+            ("unique() counts NaN as a value", scale_unique),
+        ]
+    ),
+    *(
+        Wrong("02.2", mistake, {"impute_median": function})
+        for mistake, function in [
+            ("the mean", impute_mean),
+            ("a Series", lambda frame, columns: frame["bill"]),
+            ("the first column only", lambda frame, columns: impute(frame, columns[:1])),
+            ("the input modified", impute_in_place),
+            ("every column filled", impute_everything),
+            ("the index lost", impute_reindexed),
+            ("no ValueError", impute_no_raise),
+            ("a ValueError that does not name the column", impute_unnamed_error),
+            ("the caller's frame returned when nothing is missing", impute_shortcut),
+        ]
+    ),
+    *(Wrong("02.3", mistake, {"TESTS": tests}) for mistake, tests in WEAK_SUITES.items()),
+    Wrong(
+        "02.3", "defines its own scale_to_unit", {"TESTS": "def scale_to_unit(v):\n    return v\n"}
+    ),
+    *(Wrong("02.4", mistake, {"PROPERTIES": props}) for mistake, props in WEAK_PROPERTIES.items()),
+    Wrong("02.4", "examples, not properties", {"PROPERTIES": TESTS}),
+]
+(
+    test_every_checkpoint_holds_five_wrong_answers,
+    test_a_wrong_answer_fails_its_checkpoint_and_only_that_one,
+) = mutant_tests("02", REFERENCE, MUTANTS)
+
+
+NO_SHRINKING = """
+from hypothesis import Phase, settings
+
+settings.register_profile("no_shrinking", phases=[Phase.explicit, Phase.reuse, Phase.generate])
+settings.load_profile("no_shrinking")
+"""
+
+
+class OneProcess:
+    """A stand-in for ``run_pytest`` that grades many suites with one pytest process.
+
+    Each graded suite starts an interpreter (seconds); the mutant tests grade over a
+    dozen. On first use this records the files every suite of ``namespaces`` would
+    run (by grading it with a recorder), runs them all in one pytest process under
+    distinct file names, and from then on answers each recorded set of files with
+    its own tests' outcomes, named as a run of its own names them. Other files go to
+    a real run. The judging in ex02 is untouched: it reads the same outcomes.
+    """
+
+    def __init__(self, namespaces: list[tuple[str, Mapping[str, object]]]) -> None:
+        self.namespaces = namespaces
+        self.answers: dict[tuple[frozenset[tuple[str, str]], tuple[str, ...]], PytestRun] = {}
+        self.started = False
+
+    def __call__(self, files: Mapping[str, str], *args: str, **kwargs: object) -> PytestRun:
+        if not self.started:
+            self.started = True
+            self._run_all(args)
+        found = self.answers.get((frozenset(files.items()), args))
+        return found if found is not None else run_pytest(files, *args, **kwargs)  # type: ignore[arg-type]
+
+    def _run_all(self, args: tuple[str, ...]) -> None:
+        recorded: list[dict[str, str]] = []
+
+        def record(files: Mapping[str, str], *_: object, **__: object) -> PytestRun:
+            recorded.append(dict(files))
+            return PytestRun(5, (), "")
+
+        ex02.run_pytest = record  # type: ignore[assignment]
+        try:
+            for checkpoint_id, namespace in self.namespaces:
+                evaluate(checkpoint_id, namespace)
+        finally:
+            ex02.run_pytest = self  # type: ignore[assignment]
+        together = {
+            f"test_s{i}__{name.removeprefix('test_')}": source
+            for i, files in enumerate(recorded)
+            for name, source in files.items()
+        }
+        # Shrinking a failing example to the smallest one changes the message, never whether
+        # the test fails, and it is most of the time: skip it in this shared run.
+        together["conftest.py"] = NO_SHRINKING
+        run = run_pytest(
+            together, *args, "--continue-on-collection-errors", show=False, timeout=600
+        )
+        for i, files in enumerate(recorded):
+            prefix = f"test_s{i}__"
+            tests = tuple(
+                TestOutcome(t.name.replace(prefix, "test_", 1), t.outcome, t.message)
+                for t in run.tests
+                if t.name.startswith(prefix)
+            )
+            self.answers[(frozenset(files.items()), args)] = PytestRun(run.exit_code, tests, "")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_pytest_process() -> Iterator[None]:
+    """Grade this module's suites (the reference's and the wrong ones) in one pytest process."""
+    namespaces = [
+        (wrong.checkpoint, {**REFERENCE, **wrong.objects})
+        for wrong in MUTANTS
+        if wrong.checkpoint in ("02.3", "02.4")
+    ]
+    namespaces += [("02.3", REFERENCE), ("02.4", REFERENCE)]
+    real = ex02.run_pytest
+    ex02.run_pytest = OneProcess(namespaces)  # type: ignore[assignment]
+    yield
+    ex02.run_pytest = real
+
+
+def test_one_process_grades_a_suite_as_its_own_process_does(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    weak = WEAK_PROPERTIES["only the upper bound"]
+    shared = evaluate("02.4", {"PROPERTIES": weak})
+    monkeypatch.setattr(ex02, "run_pytest", run_pytest)
+    assert evaluate("02.4", {"PROPERTIES": weak}) == shared
+    assert "scales into [-1, 1] instead of [0, 1]" in shared[1]
+
+
+#: The planted bug (or public rule) each weak suite lets through: what its line names.
+LETS_THROUGH = {
+    "the NaN test checks only the NaN itself": "turns every value NaN when one value is missing",
+    "the constant test checks only that there is no NaN": "gives 0.5 for a constant column",
+    "the constant test checks only the range": "gives 0.5 for a constant column",
+    "the minimum and maximum checked by value, not position": "maps the minimum to 1",
+    "the maximum never asserted": "never maps the maximum to 1",
+    "the minimum never asserted": "never maps the minimum to 0",
+    "no test with a missing value": "turns missing values into 0.0",
+    "one test expects the NaN filled": "every test in TESTS passes on a correct scale_to_unit",
+    "only the lower bound (NaN slips through)": "gives NaN for a constant column",
+    "only the upper bound": "scales into [-1, 1] instead of [0, 1]",
+    "the range alone": "never maps the maximum to 1",
+    "the maximum alone": "gives NaN for a constant column",
+    "the maximum at most 1, not exactly 1": "never maps the maximum to 1",
+    "positive numbers only": "divides by the largest absolute value",
+    "no column of equal values": "gives NaN for a constant column",
+    "a property false for a constant column": "every test in PROPERTIES passes on a correct",
+}
+
+
+@pytest.mark.parametrize(
+    ("checkpoint_id", "name", "mistake"),
+    [("02.3", "TESTS", mistake) for mistake in WEAK_SUITES]
+    + [("02.4", "PROPERTIES", mistake) for mistake in WEAK_PROPERTIES],
+)
+def test_each_weak_suite_fails_on_the_rule_it_does_not_assert(
+    checkpoint_id: str, name: str, mistake: str
+) -> None:
+    suites = WEAK_SUITES if name == "TESTS" else WEAK_PROPERTIES
+    passed, line = evaluate(checkpoint_id, {name: suites[mistake]})
+    assert not passed
+    assert LETS_THROUGH[mistake] in line
 
 
 # --- the learner's release -------------------------------------------------------

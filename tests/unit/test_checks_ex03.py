@@ -13,6 +13,7 @@ from contextlib import nullcontext
 import numpy as np
 import pandas as pd
 import pytest
+from checkpoint_mutants import Wrong, mutant_tests
 
 from churn.data import generate
 from churn.drift import bucket_counts, psi
@@ -442,10 +443,24 @@ def compare_to_golden(
     return moved
 
 
+def compare_by_ratio(
+    current: dict[str, float], expected: dict[str, float], rel_tol: float = 0.01
+) -> list[str]:
+    # Written differently: the relative change as a ratio, an expected 0 by absolute change.
+    def moved(key: str) -> bool:
+        if key not in current:
+            return True
+        change = abs(current[key] - expected[key])
+        return change / abs(expected[key]) > rel_tol if expected[key] else change > rel_tol
+
+    return [key for key in sorted(expected) if moved(key)]
+
+
 def compare_with_isclose(
     current: dict[str, float], expected: dict[str, float], rel_tol: float = 0.01
 ) -> list[str]:
-    # Written differently: math.isclose with both tolerances, a sorted comprehension.
+    # Wrong: math.isclose measures the tolerance against the larger of the two values, so a
+    # rise is allowed more than rel_tol of the expected value.
     import math
 
     return sorted(
@@ -487,7 +502,7 @@ def includes_new(current: dict, expected: dict, rel_tol: float = 0.01) -> list[s
 
 
 @pytest.mark.parametrize("public", [True, False], ids=["public", "graded"])
-@pytest.mark.parametrize("function", [compare_to_golden, compare_with_isclose])
+@pytest.mark.parametrize("function", [compare_to_golden, compare_by_ratio])
 def test_03_4_right_answers_pass(function: Callable[..., object], public: bool) -> None:
     with public_checks("03") if public else nullcontext():
         assert evaluate("03.4", {"compare_to_golden": function}) == (
@@ -530,6 +545,209 @@ def test_03_4_wrong_answers_only_a_hidden_case_catches(
     function: Callable[..., object], rule: str, hidden_input: str
 ) -> None:
     expect_only_hidden_catches("03.4", "compare_to_golden", function, rule, hidden_input)
+
+
+# --- mutation testing: each wrong answer fails its checkpoint, and only that one ----------
+
+
+def drops_incomplete_rows(frame: pd.DataFrame) -> dict[str, int]:
+    # The mistake: "non-missing" read as "rows without any missing value".
+    return out_of_contract(frame.dropna())
+
+
+def upper_limit_only(frame: pd.DataFrame) -> dict[str, int]:
+    counts = {}
+    for col in SCHEMA:
+        if col.name in frame.columns and col.numeric:
+            bad = int((frame[col.name].dropna() > col.maximum).sum())
+            if bad:
+                counts[col.name] = bad
+    return counts | {k: v for k, v in out_of_contract(frame).items() if not column(k).numeric}
+
+
+def reference_categories(
+    reference: pd.Series, batch: pd.Series, categories: tuple[str, ...]
+) -> float:
+    # The mistake: the buckets come from the reference's own values, not the categories given.
+    return category_psi(reference, batch, tuple(sorted(reference.dropna().unique())))
+
+
+def tiny_epsilon(reference: pd.Series, batch: pd.Series, categories: tuple[str, ...]) -> float:
+    def shares(values: pd.Series) -> np.ndarray:
+        counts = [int((values == c).sum()) for c in categories]
+        counts.append(len(values) - sum(counts))
+        return np.clip(np.asarray(counts, dtype=float) / len(values), 1e-6, None)
+
+    e, a = shares(reference), shares(batch)
+    return float(np.sum((a - e) * np.log(a / e)))
+
+
+def shares_of_present(reference: pd.Series, batch: pd.Series, categories: tuple[str, ...]) -> float:
+    # The mistake: value_counts(normalize=True) divides by the non-missing values only.
+    def shares(values: pd.Series) -> np.ndarray:
+        known = values.value_counts(normalize=True).reindex(categories, fill_value=0.0)
+        return np.clip(np.append(known.to_numpy(), 1 - known.sum()), 1e-4, None)
+
+    e, a = shares(reference), shares(batch)
+    return float(np.sum((a - e) * np.log(a / e)))
+
+
+def cap_first(rows: int, seed: int, price_rise: float) -> pd.DataFrame:
+    # The mistake: min(cap, bill) with the cap first returns the cap for a missing bill.
+    frame = generate(rows, seed)
+    frame["monthly_charges"] = [
+        min(200.0, bill * (1 + price_rise)) for bill in frame["monthly_charges"]
+    ]
+    return frame
+
+
+def raises_totals_too(rows: int, seed: int, price_rise: float) -> pd.DataFrame:
+    frame = drifted_batch(rows, seed, price_rise)
+    frame["total_charges"] = frame["total_charges"] * (1 + price_rise)
+    return frame
+
+
+def percent_rise(rows: int, seed: int, price_rise: float) -> pd.DataFrame:
+    return drifted_batch(rows, seed, price_rise / 100)
+
+
+def caps_before_rise(rows: int, seed: int, price_rise: float) -> pd.DataFrame:
+    frame = generate(rows, seed)
+    frame["monthly_charges"] = frame["monthly_charges"].clip(upper=200) * (1 + price_rise)
+    return frame
+
+
+def at_tolerance_moves(current: dict, expected: dict, rel_tol: float = 0.01) -> list[str]:
+    return sorted(
+        k
+        for k in expected
+        if k not in current
+        or abs(current[k] - expected[k]) >= (rel_tol * abs(expected[k]) if expected[k] else rel_tol)
+    )
+
+
+def relative_to_current(current: dict, expected: dict, rel_tol: float = 0.01) -> list[str]:
+    return sorted(
+        k
+        for k in expected
+        if k not in current or abs(current[k] - expected[k]) > rel_tol * (abs(current[k]) or 1.0)
+    )
+
+
+def no_zero_rule(current: dict, expected: dict, rel_tol: float = 0.01) -> list[str]:
+    return sorted(
+        k
+        for k in expected
+        if k not in current or abs(current[k] - expected[k]) > rel_tol * abs(expected[k])
+    )
+
+
+def _named(name: str, *rows: tuple[str, str, Callable[..., object]]) -> list[Wrong]:
+    return [Wrong(checkpoint, mistake, {name: function}) for checkpoint, mistake, function in rows]
+
+
+REFERENCE = {
+    "out_of_contract": out_of_contract,
+    "category_psi": category_psi,
+    "drifted_batch": drifted_batch,
+    "compare_to_golden": compare_to_golden,
+}
+MUTANTS = [
+    *_named(
+        "out_of_contract",
+        ("03.1", "the limits themselves break the contract", strict_limits),
+        ("03.1", "missing categories counted", counts_nulls),
+        ("03.1", "one per validation finding", via_validate),
+        ("03.1", "zero counts kept", keeps_zeros),
+        ("03.1", "a list, not a dict", lambda frame: []),
+        ("03.1", "every schema column assumed present", crashes_on_missing),
+        ("03.1", "the label skipped", skips_label),
+        ("03.1", "float columns only", floats_only),
+        ("03.1", "rows with any missing value dropped", drops_incomplete_rows),
+        ("03.1", "upper limit only", upper_limit_only),
+    ),
+    *_named(
+        "category_psi",
+        ("03.2", "raw counts, not shares", raw_counts),
+        ("03.2", "a string", lambda r, b, c: "0.1"),
+        ("03.2", "no epsilon", no_epsilon),
+        ("03.2", "missing values dropped", drops_missing),
+        ("03.2", "unknown values ignored", nan_only_other),
+        ("03.2", "buckets from the reference's values", reference_categories),
+        ("03.2", "an epsilon of 1e-6", tiny_epsilon),
+        ("03.2", "shares of the non-missing values", shares_of_present),
+    ),
+    *_named(
+        "drifted_batch",
+        ("03.3", "not seeded", unseeded),
+        ("03.3", "adds the rise", adds_instead),
+        ("03.3", "missing bills filled", fills_bills),
+        ("03.3", "the generator's drift knob", uses_drift_knob),
+        ("03.3", "no cap", unclipped),
+        ("03.3", "capped at 190", clipped_too_low),
+        ("03.3", "the cap first in min()", cap_first),
+        ("03.3", "totals raised too", raises_totals_too),
+        ("03.3", "price_rise read as percent", percent_rise),
+        ("03.3", "capped before the rise", caps_before_rise),
+    ),
+    *_named(
+        "compare_to_golden",
+        ("03.4", "an absolute tolerance", absolute),
+        ("03.4", "a set", lambda c, e, rel_tol=0.01: set()),
+        ("03.4", "unsorted", unsorted),
+        ("03.4", "rises only", only_increases),
+        ("03.4", "missing keys ignored", ignores_missing),
+        ("03.4", "new keys flagged", includes_new),
+        ("03.4", "math.isclose", compare_with_isclose),
+        ("03.4", "a change of exactly the tolerance flagged", at_tolerance_moves),
+        ("03.4", "relative to the current value", relative_to_current),
+        ("03.4", "no rule for an expected 0", no_zero_rule),
+    ),
+]
+(
+    test_every_checkpoint_holds_five_wrong_answers,
+    test_a_wrong_answer_fails_its_checkpoint_and_only_that_one,
+) = mutant_tests("03", REFERENCE, MUTANTS)
+
+
+@pytest.mark.parametrize(
+    ("checkpoint_id", "name", "function", "rule", "hidden_input"),
+    [
+        (
+            "03.1",
+            "out_of_contract",
+            drops_incomplete_rows,
+            "a broken value counts even when its row misses a value in another column",
+            "payment_method",
+        ),
+        (
+            "03.2",
+            "category_psi",
+            reference_categories,
+            "every category given has its own bucket, even one the reference lacks",
+            "two-year",
+        ),
+        (
+            "03.4",
+            "compare_to_golden",
+            at_tolerance_moves,
+            "a change of exactly the tolerance is not flagged, up or down",
+            "0.25",
+        ),
+        (
+            "03.4",
+            "compare_to_golden",
+            compare_with_isclose,
+            "the tolerance is relative to the expected value, not the current one",
+            "79",
+        ),
+    ],
+    ids=["row with a gap", "reference categories", "at the tolerance", "isclose"],
+)
+def test_boundary_mistakes_fail_only_graded_with_the_rule(
+    checkpoint_id: str, name: str, function: Callable[..., object], rule: str, hidden_input: str
+) -> None:
+    expect_only_hidden_catches(checkpoint_id, name, function, rule, hidden_input)
 
 
 # --- the learner's release -------------------------------------------------------

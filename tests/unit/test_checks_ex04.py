@@ -7,6 +7,7 @@ that only a hidden case catches passes them, then fails graded with the rule.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Mapping
 from contextlib import nullcontext
@@ -15,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from checkpoint_mutants import Wrong, mutant_tests
 
 from churn.gate import QualityGate
 from mlcicd.course.checkpoint import evaluate
@@ -135,22 +137,26 @@ def _stub(*_: Any) -> Any:
     raise NotImplementedError("replace this")
 
 
-WRONG: list[tuple[str, str, Callable[..., Any], str]] = [
-    # checkpoint, name, wrong implementation, what the failure line must name: a public case
+WRONG: list[tuple[str, str, str, Callable[..., Any], str]] = [
+    # checkpoint, the mistake, name, wrong implementation, what the failure line must name:
+    # a public case
     (
         "04.1",
+        "returns a bool, not the names",
         "failing_minimums",
         lambda m, f: len([n for n in f if not m.get(n, math.nan) >= f[n]]) == 0,
         "every metric above its floor: expected [], got True",
     ),
     (
         "04.2",
+        "ptp of the frame as given",
         "invariance_change",
         lambda model, frame, column, values: float(np.ptp(model.predict_proba(frame))),
         "a model that ignores the region",
     ),
     (
         "04.2",
+        "a list of per-row spreads",
         "invariance_change",
         lambda model, frame, column, values: [
             float(np.ptp([model.predict_proba(frame.assign(**{column: v}))[i] for v in values]))
@@ -160,6 +166,7 @@ WRONG: list[tuple[str, str, Callable[..., Any], str]] = [
     ),
     (
         "04.3",
+        "counts the rises",
         "directional_violations",
         lambda m, f, c, lo, hi: int(
             (m.predict_proba(f.assign(**{c: hi})) > m.predict_proba(f.assign(**{c: lo}))).sum()
@@ -168,6 +175,7 @@ WRONG: list[tuple[str, str, Callable[..., Any], str]] = [
     ),
     (
         "04.3",
+        "a bool, not a count",
         "directional_violations",
         lambda m, f, c, lo, hi: bool(
             (m.predict_proba(f.assign(**{c: hi})) < m.predict_proba(f.assign(**{c: lo}))).any()
@@ -176,24 +184,34 @@ WRONG: list[tuple[str, str, Callable[..., Any], str]] = [
     ),
     (
         "04.4",
+        "no approved model crashes",
         "regressions",
         lambda c, a, t: [n for n in a if c[n] < a[n] - t],
         "no approved model yet",
     ),
-    ("04.5", "make_release_gate", lambda: QualityGate(), "precision has no floor"),
     (
         "04.5",
+        "the default gate",
+        "make_release_gate",
+        lambda: QualityGate(),
+        "precision has no floor",
+    ),
+    (
+        "04.5",
+        "a dict, not a gate",
         "make_release_gate",
         lambda: {"roc_auc": 0.8, "f1": 0.5, "recall": 0.4},
         "expected a QualityGate, got a dict",
     ),
 ]
 
-HIDDEN_WRONG: list[tuple[str, str, Callable[..., Any], str, str]] = [
-    # checkpoint, name, wrong implementation that passes every public case, the rule of the
-    # hidden case that catches it, a piece of that case's input the line must not show
+HIDDEN_WRONG: list[tuple[str, str, str, Callable[..., Any], str, str]] = [
+    # checkpoint, the mistake, name, wrong implementation that passes every public case, the
+    # rule of the hidden case that catches it, a piece of that case's input the line must not
+    # show
     (
         "04.1",
+        "a value at its floor fails",
         "failing_minimums",
         lambda m, f: [n for n in f if n in m and m[n] <= f[n]],
         "a value equal to its floor passes",
@@ -201,6 +219,7 @@ HIDDEN_WRONG: list[tuple[str, str, Callable[..., Any], str, str]] = [
     ),
     (
         "04.1",
+        "NaN passes",
         "failing_minimums",
         lambda m, f: [n for n in f if m.get(n, 0.0) < f[n]],
         "a NaN metric fails (fail closed)",
@@ -208,6 +227,7 @@ HIDDEN_WRONG: list[tuple[str, str, Callable[..., Any], str, str]] = [
     ),
     (
         "04.1",
+        "a missing metric passes",
         "failing_minimums",
         lambda m, f: [n for n in f if n in m and not m[n] >= f[n]],
         "a metric missing from `metrics` fails",
@@ -215,13 +235,15 @@ HIDDEN_WRONG: list[tuple[str, str, Callable[..., Any], str, str]] = [
     ),
     (
         "04.1",
+        "sorted names",
         "failing_minimums",
         lambda m, f: sorted(n for n in f if not m.get(n, math.nan) >= f[n]),
-        "the failing metrics come in the order of `minimums`",
+        "the failing metrics come in the order of `minimums`, not of `metrics`",
         "roc_auc",
     ),
     (
         "04.2",
+        "spread of the average",
         "invariance_change",
         lambda model, frame, column, values: float(
             np.ptp([model.predict_proba(frame.assign(**{column: v})).mean() for v in values])
@@ -231,6 +253,7 @@ HIDDEN_WRONG: list[tuple[str, str, Callable[..., Any], str, str]] = [
     ),
     (
         "04.2",
+        "modifies the caller's frame",
         "invariance_change",
         lambda model, frame, column, values: float(
             np.ptp(
@@ -242,6 +265,7 @@ HIDDEN_WRONG: list[tuple[str, str, Callable[..., Any], str, str]] = [
     ),
     (
         "04.3",
+        "equal counts as a drop",
         "directional_violations",
         lambda m, f, c, lo, hi: int(
             (m.predict_proba(f.assign(**{c: hi})) <= m.predict_proba(f.assign(**{c: lo}))).sum()
@@ -251,6 +275,7 @@ HIDDEN_WRONG: list[tuple[str, str, Callable[..., Any], str, str]] = [
     ),
     (
         "04.4",
+        "no allowance for floating point",
         "regressions",
         lambda c, a, t: [] if a is None else [n for n in a if n in c and c[n] < a[n] - t],
         "a drop of exactly the tolerance passes (mind floating point)",
@@ -258,6 +283,7 @@ HIDDEN_WRONG: list[tuple[str, str, Callable[..., Any], str, str]] = [
     ),
     (
         "04.4",
+        "a missing metric passes",
         "regressions",
         lambda c, a, t: [] if a is None else [n for n in a if n in c and c[n] < a[n] - t - 1e-9],
         "a metric the candidate lacks regresses",
@@ -265,6 +291,7 @@ HIDDEN_WRONG: list[tuple[str, str, Callable[..., Any], str, str]] = [
     ),
     (
         "04.4",
+        "ignores the tolerance",
         "regressions",
         lambda c, a, t: [] if a is None else [n for n in a if c.get(n, 0) < a[n] - 1e-9],
         "a drop of exactly the tolerance passes (mind floating point)",
@@ -272,6 +299,7 @@ HIDDEN_WRONG: list[tuple[str, str, Callable[..., Any], str, str]] = [
     ),
     (
         "04.5",
+        "the default tolerance",
         "make_release_gate",
         lambda: QualityGate({"roc_auc": 0.8, "f1": 0.5, "recall": 0.4}),
         "a candidate more than the tolerance below the approved model fails",
@@ -279,6 +307,7 @@ HIDDEN_WRONG: list[tuple[str, str, Callable[..., Any], str, str]] = [
     ),
     (
         "04.5",
+        "no recall floor",
         "make_release_gate",
         lambda: QualityGate({"roc_auc": 0.8, "f1": 0.5}, 0.01),
         "a first model just under the recall floor fails",
@@ -294,12 +323,12 @@ def _set(frame: pd.DataFrame, column: str, value: Any) -> pd.DataFrame:
 
 
 @pytest.mark.parametrize(
-    ("checkpoint_id", "name", "function", "problem"),
+    ("checkpoint_id", "mistake", "name", "function", "problem"),
     WRONG,
-    ids=[f"{c}-{i}" for i, (c, *_) in enumerate(WRONG)],
+    ids=[f"{c}-{m}" for c, m, *_ in WRONG],
 )
 def test_wrong_answers_fail_with_the_public_case_that_shows_it(
-    checkpoint_id: str, name: str, function: Callable[..., Any], problem: str
+    checkpoint_id: str, mistake: str, name: str, function: Callable[..., Any], problem: str
 ) -> None:
     for public in (True, False):
         with public_checks("04") if public else nullcontext():
@@ -312,12 +341,17 @@ def test_wrong_answers_fail_with_the_public_case_that_shows_it(
 
 
 @pytest.mark.parametrize(
-    ("checkpoint_id", "name", "function", "rule", "hidden_input"),
+    ("checkpoint_id", "mistake", "name", "function", "rule", "hidden_input"),
     HIDDEN_WRONG,
-    ids=[f"{c}-{i}" for i, (c, *_) in enumerate(HIDDEN_WRONG)],
+    ids=[f"{c}-{m}" for c, m, *_ in HIDDEN_WRONG],
 )
 def test_wrong_answers_only_a_hidden_case_catches_fail_graded_with_its_rule(
-    checkpoint_id: str, name: str, function: Callable[..., Any], rule: str, hidden_input: str
+    checkpoint_id: str,
+    mistake: str,
+    name: str,
+    function: Callable[..., Any],
+    rule: str,
+    hidden_input: str,
 ) -> None:
     with public_checks("04"):
         assert evaluate(checkpoint_id, {name: function}) == (
@@ -338,6 +372,177 @@ def test_a_missing_function_says_which_cell_to_run(checkpoint_id: str) -> None:
     assert line.startswith(f"Checkpoint {checkpoint_id} cannot run yet (0/2 points)")
     assert f"`{name}`" in line
     assert "Exercise" in line
+
+
+# --- mutation testing: each wrong answer fails its checkpoint, and only that one ----------
+
+
+def _predict(model: Any, frame: pd.DataFrame, column: str, value: Any) -> np.ndarray:
+    return model.predict_proba(frame.assign(**{column: value}))
+
+
+def _on_caller(model: Any, frame: pd.DataFrame, column: str, lower: Any, higher: Any) -> int:
+    # The mistake of setting the column on the caller's frame instead of a copy.
+    frame[column] = lower
+    low = model.predict_proba(frame)
+    frame[column] = higher
+    return int((model.predict_proba(frame) < low).sum())
+
+
+def _gate(tolerance: float = 0.01, **floors: float) -> Callable[[], QualityGate]:
+    return lambda: QualityGate({"roc_auc": 0.8, "f1": 0.5, "recall": 0.4, **floors}, tolerance)
+
+
+#: Wrong answers beyond the tables above: (checkpoint, mistake, name, implementation).
+MORE_WRONG: list[tuple[str, str, str, Callable[..., Any]]] = [
+    (
+        "04.1",
+        "iterates the metrics, not the floors",
+        "failing_minimums",
+        lambda m, f: (
+            [n for n, v in m.items() if n in f and not v >= f[n]] + [n for n in f if n not in m]
+        ),
+    ),
+    (
+        "04.1",
+        "np.isclose forgives a value a hair below",
+        "failing_minimums",
+        lambda m, f: [
+            n for n in f if not (m.get(n, math.nan) >= f[n] or np.isclose(m.get(n, math.nan), f[n]))
+        ],
+    ),
+    (
+        "04.1",
+        "rounds to two decimals",
+        "failing_minimums",
+        lambda m, f: [n for n in f if n not in m or math.isnan(m[n]) or round(m[n], 2) < f[n]],
+    ),
+    (
+        "04.1",
+        "NaN compared with ==",
+        "failing_minimums",
+        lambda m, f: [n for n in f if n not in m or m[n] == math.nan or m[n] < f[n]],
+    ),
+    (
+        "04.2",
+        "mean of the per-row spreads",
+        "invariance_change",
+        lambda model, frame, column, values: float(
+            np.ptp(np.vstack([_predict(model, frame, column, v) for v in values]), axis=0).mean()
+        ),
+    ),
+    (
+        "04.2",
+        "against the first value only",
+        "invariance_change",
+        lambda model, frame, column, values: max(
+            float(
+                np.abs(
+                    _predict(model, frame, column, v) - _predict(model, frame, column, values[0])
+                ).max()
+            )
+            for v in values
+        ),
+    ),
+    (
+        "04.2",
+        "adjacent values only",
+        "invariance_change",
+        lambda model, frame, column, values: max(
+            float(
+                np.abs(_predict(model, frame, column, b) - _predict(model, frame, column, a)).max()
+            )
+            for a, b in itertools.pairwise(values)
+        ),
+    ),
+    (
+        "04.2",
+        "against the frame as given",
+        "invariance_change",
+        lambda model, frame, column, values: max(
+            float(np.abs(_predict(model, frame, column, v) - model.predict_proba(frame)).max())
+            for v in values
+        ),
+    ),
+    (
+        "04.3",
+        "ignores drops under 1e-6",
+        "directional_violations",
+        lambda m, f, c, lo, hi: int((_predict(m, f, c, hi) < _predict(m, f, c, lo) - 1e-6).sum()),
+    ),
+    (
+        "04.3",
+        "np.isclose counts a tiny drop as equal",
+        "directional_violations",
+        lambda m, f, c, lo, hi: int(
+            (
+                (_predict(m, f, c, hi) < _predict(m, f, c, lo))
+                & ~np.isclose(_predict(m, f, c, hi), _predict(m, f, c, lo))
+            ).sum()
+        ),
+    ),
+    ("04.3", "modifies the caller's frame", "directional_violations", _on_caller),
+    (
+        "04.3",
+        "the share of rows, not the count",
+        "directional_violations",
+        lambda m, f, c, lo, hi: float((_predict(m, f, c, hi) < _predict(m, f, c, lo)).mean()),
+    ),
+    (
+        "04.4",
+        "NaN slips through a less-than",
+        "regressions",
+        lambda c, a, t: [] if a is None else [n for n in a if n not in c or c[n] < a[n] - t - 1e-9],
+    ),
+    (
+        "04.4",
+        "np.isclose forgives a drop a hair beyond",
+        "regressions",
+        lambda c, a, t: (
+            []
+            if a is None
+            else [
+                n
+                for n in a
+                if not (c.get(n, math.nan) >= a[n] - t or np.isclose(c.get(n, math.nan), a[n] - t))
+            ]
+        ),
+    ),
+    (
+        "04.4",
+        "iterates the candidate's metrics",
+        "regressions",
+        lambda c, a, t: (
+            []
+            if a is None
+            else [n for n, v in c.items() if n in a and not v >= a[n] - t - 1e-9]
+            + [n for n in a if n not in c]
+        ),
+    ),
+    (
+        "04.4",
+        "an improvement counts as a regression",
+        "regressions",
+        lambda c, a, t: (
+            [] if a is None else [n for n in a if n not in c or not abs(c[n] - a[n]) <= t + 1e-9]
+        ),
+    ),
+    ("04.5", "a floor a notch too high", "make_release_gate", _gate(roc_auc=0.81)),
+    ("04.5", "half the tolerance", "make_release_gate", _gate(tolerance=0.005)),
+    ("04.5", "ten times the tolerance", "make_release_gate", _gate(tolerance=0.1)),
+    ("04.5", "the default f1 floor", "make_release_gate", _gate(f1=0.45)),
+    ("04.5", "a precision floor too", "make_release_gate", _gate(precision=0.5)),
+]
+
+REFERENCE = {name: function for name, function in GOOD.values()}
+MUTANTS = [
+    Wrong(checkpoint, mistake, {name: function})
+    for checkpoint, mistake, name, function, *_ in [*WRONG, *HIDDEN_WRONG, *MORE_WRONG]
+]
+(
+    test_every_checkpoint_holds_five_wrong_answers,
+    test_a_wrong_answer_fails_its_checkpoint_and_only_that_one,
+) = mutant_tests("04", REFERENCE, MUTANTS)
 
 
 # --- the learner's release -------------------------------------------------------

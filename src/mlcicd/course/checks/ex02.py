@@ -6,14 +6,19 @@ markers), run only where the instructor grades, and report the rule they check.
 
 * 02.1 ``scale_to_unit``: min-max scaling of one column. Public: a column with
   negative values and an integer column. Hidden: constant and single-value
-  columns, missing values, the index, and that the input is not modified.
+  columns, a tiny but non-zero spread, missing values, the index, and that the
+  input is not modified.
 * 02.2 ``impute_median``: null-safe filling with each column's median. Public:
   one skewed column, then two columns. Hidden: other columns untouched, the
-  input not modified, no missing values, the index, a column with no values.
+  input not modified, no missing values, the index, a column with no values (a
+  ValueError naming it), and a new frame even when nothing needed filling.
 * 02.3 ``TESTS``: a pytest suite that fails on each of several broken
   ``scale_to_unit`` (mutation testing in miniature). Public: the string itself,
   and two blatant bugs. Hidden: it passes on a correct ``scale_to_unit`` (whose
-  code would be the answer to 02.1), and it catches subtler bugs.
+  code would be the answer to 02.1), and it catches subtler bugs, each breaking one
+  rule narrowly (a constant column at 0.5, NaN spreading to its neighbours, the
+  maximum short of 1, the minimum above 0), so that only a test asserting that
+  rule's exact values catches it, never one that fails on it by accident.
 * 02.4 ``PROPERTIES``: hypothesis property tests that do the same for bugs that
   hide from hand-picked examples. Public: the string uses ``@given`` and catches
   one bug. Hidden: it passes on correct code and catches two more bugs.
@@ -72,10 +77,18 @@ def _expect_series(result: object, what: str) -> None:
     points=2,
     needs=("scale_to_unit",),
     hint=(
-        "Subtract the column's minimum and divide by its range, max - min (pandas' min and "
-        "max skip NaN); a column whose values are all equal has no range, so it becomes 0.0 "
-        "wherever a value is present. Work on a float copy and keep the index."
+        "The smallest value present maps to 0.0, the largest to 1.0, and every value in "
+        "between keeps its relative distance. Only a column whose values are all equal (or a "
+        "single value) has no spread and becomes 0.0 where a value is present; any spread, "
+        "however small, still spans 0 to 1. Missing values stay missing in their place, the "
+        "result is a new float Series with the input's index, and the input is left unchanged."
     ),
+    concept=(
+        "A scaler's edge cases are part of its contract: dividing by a range of zero gives "
+        "NaN, and NaN spreads silently through a model, so the contract says what a column "
+        "with no spread becomes, and that a missing value is not the scaler's to fill."
+    ),
+    lesson="02#The edge cases are part of the contract",
     defined_in="the cell under 'Exercise 1'",
 )
 def scale_to_unit_maps_min_to_0_and_max_to_1(scale_to_unit: Callable[..., object]) -> None:
@@ -91,6 +104,7 @@ def scale_to_unit_maps_min_to_0_and_max_to_1(scale_to_unit: Callable[..., object
     hidden = [
         ("a constant column (all values equal) scales to 0.0", [3.0, 3.0, 3.0], [0, 0, 0]),
         ("a column of one value scales to 0.0", [42.0], [0]),
+        ("any spread, however small, spans 0 to 1", [2.0, 2.00001, 2.0], [0, 1, 0]),
         ("a missing value stays missing, in its place", [1, np.nan, 3], [0, np.nan, 1]),
         (
             "a constant column with a missing value keeps it missing and scales the rest to 0.0",
@@ -127,10 +141,18 @@ def _expect_scaled(scale_to_unit: Callable[..., object], raw: list, want: list) 
     points=2,
     needs=("impute_median",),
     hint=(
-        "Work on a copy of the frame; for each named column take its median (Series.median "
-        "skips NaN), raise ValueError when there is none (the column has no values), and fill "
-        "that column's NaN with it."
+        "Return a new frame, also when nothing needed filling: in each named column every "
+        "missing value becomes that column's median (the middle of the values present, which "
+        "a long tail does not pull as it pulls the mean); columns not named, the index and the "
+        "caller's frame stay as they were. A named column with no values has no median: that "
+        "is a ValueError whose message names the column."
     ),
+    concept=(
+        "Filling gaps is a modelling choice with its own contract: robust to outliers, "
+        "touching only what it was asked to, and refusing loudly when there is nothing to "
+        "fill from, so a bad batch stops the pipeline instead of training on invented values."
+    ),
+    lesson="02#The edge cases are part of the contract",
     defined_in="the cell under 'Exercise 2'",
 )
 def impute_median_fills_nulls_with_the_median(impute_median: Callable[..., object]) -> None:
@@ -178,6 +200,17 @@ def impute_median_fills_nulls_with_the_median(impute_median: Callable[..., objec
             pass
         else:
             raise CheckFailed("no ValueError")
+    with hidden_case("the ValueError names the column that has no values"):
+        try:
+            impute_median(pd.DataFrame({"x": [1.0], "tenure": [np.nan]}), ["x", "tenure"])
+        except ValueError as error:
+            expect("tenure" in str(error), "the message does not name the column")
+        else:
+            raise CheckFailed("no ValueError")
+    with hidden_case("the result is a new frame, also when nothing needed filling"):
+        frame = pd.DataFrame({"x": [4.0, 2.0, 9.0]})
+        out = impute_median(frame, ["x"])
+        expect(out is not frame, "the input frame came back")
     # END HIDDEN CASES
 
 
@@ -244,14 +277,40 @@ HIDDEN_MUTANTS: dict[str, tuple[str, str]] = {
         _BOUNDS + "    if high > low:\n        return ((values - low) / (high - low)).dropna()\n"
         "    return values.where(values.isna(), 0.0).dropna()",
     ),
+    # Each bug below breaks ONE rule, narrowly, and is right everywhere else: only a test
+    # that asserts that rule's exact values catches it, not one that happens to fail on it.
+    "constant_half": (
+        "gives 0.5 for a constant column (in range, and not NaN, but not 0.0)",
+        _BOUNDS + "    if high > low:\n        return (values - low) / (high - low)\n"
+        "    return values.where(values.isna(), 0.5)",
+    ),
+    "nan_spreads": (
+        "turns every value NaN when one value is missing (the NaN itself stays in place)",
+        "    low, high = np.min(values.to_numpy()), np.max(values.to_numpy())\n"
+        "    if high == low:\n        return values.where(values.isna(), 0.0)\n"
+        "    return (values - low) / (high - low)",
+    ),
+    "short_of_one": (
+        "never maps the maximum to 1",
+        _BOUNDS + "    return (values - low) / (high - low + 1)",
+    ),
+    "min_above_zero": (
+        "never maps the minimum to 0",
+        _BOUNDS + "    if high > low:\n        return (values - low + 1) / (high - low + 1)\n"
+        "    return values.where(values.isna(), 0.0)",
+    ),
 }
 
 #: Broken versions the property tests must catch, graded only.
 HIDDEN_PROPERTY_MUTANTS: dict[str, tuple[str, str]] = {
     "constant_nan": HIDDEN_MUTANTS["constant_nan"],
-    "short_of_one": (
-        "never maps the maximum to 1",
-        _BOUNDS + "    return (values - low) / (high - low + 1)",
+    "short_of_one": HIDDEN_MUTANTS["short_of_one"],
+    # Right on the maximum and on constant columns, wrong only below: a suite catches it
+    # only with a lower bound (the public bug above also fails "maximum is 1" by chance).
+    "minus_one_to_one": (
+        "scales into [-1, 1] instead of [0, 1]",
+        _BOUNDS + "    if high > low:\n        return (values - low) / (high - low) * 2 - 1\n"
+        "    return values.where(values.isna(), 0.0)",
     ),
 }
 
@@ -356,10 +415,18 @@ def _judge(tests: str, mutants: Mapping[str, tuple[str, str]], what: str) -> Non
     points=3,
     needs=("TESTS",),
     hint=(
-        "Cover each rule of the contract with one test: the range [0, 1], minimum -> 0 and "
-        "maximum -> 1, a constant column -> all 0.0, NaN stays NaN at its position, same length "
-        "and index. Call scale_to_unit(pd.Series([...])) directly; do not define or import it."
+        "Give each rule of the contract its own test, asserting the exact values that rule "
+        "promises on a small column chosen for it: where the minimum and the maximum land (by "
+        "position), what every value of a constant column becomes, and what happens to a "
+        "missing value and to the values around it. 'No NaN' or 'in range' alone lets wrong "
+        "values through. Call scale_to_unit directly; do not define or import it."
     ),
+    concept=(
+        "A suite is as strong as the bugs it catches, and it should catch each one for the "
+        "right reason: mutation testing plants realistic bugs that each break one rule, so "
+        "every rule needs a test that checks its exact promise."
+    ),
+    lesson="02#pytest from a notebook",
     defined_in="the cell under 'Exercise 3'",
     requires=("hypothesis",),  # the run passes --hypothesis-seed, which needs the plugin
 )
@@ -374,10 +441,18 @@ def tests_catch_broken_implementations(tests: object) -> None:
     points=2,
     needs=("PROPERTIES",),
     hint=(
-        "Use @given(st.lists(st.floats(min_value=-1e6, max_value=1e6), min_size=1, "
-        "max_size=30)) and assert properties that hold for EVERY list: all results in [0, 1] "
-        "(NaN is not in [0, 1]), and the maximum maps to 1.0 unless all values are equal."
+        "A property is a rule that holds for every generated column, so assert it without "
+        "picking examples: every result lies in [0, 1], both bounds checked (NaN is not in "
+        "[0, 1]), and unless all values are equal the largest maps to exactly 1.0. Let the "
+        "strategy produce negative numbers, single values and equal values: that is where the "
+        "bugs hide."
     ),
+    concept=(
+        "Property-based testing states a rule for every input and lets hypothesis search for "
+        "a counterexample; the inputs people forget (negatives, one value, all values equal) "
+        "are exactly the ones it tries."
+    ),
+    lesson="02#Property-based tests: let the computer pick the examples",
     defined_in="the cell under 'Exercise 4'",
     requires=("hypothesis",),
 )

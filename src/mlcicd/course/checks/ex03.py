@@ -6,18 +6,20 @@ markers), run only where the instructor grades, and report the rule they check.
 
 * 03.1 ``out_of_contract``: per column, the values outside the schema's ranges
   and categories. Public: a clean batch, bills above the maximum, an unknown
-  contract. Hidden: integer columns, the limits themselves, missing values, the
-  label, and missing or extra columns.
+  contract. Hidden: integer columns, the limits themselves, missing values (in the
+  column and elsewhere in the row), the label, and missing or extra columns.
 * 03.2 ``category_psi``: PSI of a categorical column, missing and unknown values
   included. Public: the same column twice, and a drifted batch. Hidden: missing
-  and unknown values, empty buckets, row order, and samples of different sizes.
+  and unknown values, empty buckets, a category the reference lacks, row order,
+  and samples of different sizes.
 * 03.3 ``drifted_batch``: a seeded synthetic batch with a known price rise.
   Public: no rise, the same arguments twice, and a 25% rise. Hidden: another
   seed, the cap at the schema's maximum, the data contract, and drift detection.
 * 03.4 ``compare_to_golden``: which golden-dataset metrics moved beyond a
   tolerance. Public: identical metrics, one moved and one within tolerance.
-  Hidden: sorting, drops, missing and extra keys, zero, ``rel_tol``, and the
-  real golden dataset.
+  Hidden: sorting, drops, missing and extra keys, zero, ``rel_tol``, a change of
+  exactly the tolerance, a tolerance relative to the expected value (not the
+  current one, as ``math.isclose`` has it), and the real golden dataset.
 """
 
 from __future__ import annotations
@@ -97,6 +99,12 @@ def _label(frame: pd.DataFrame) -> None:
     frame.loc[7, "churned"] = 2
 
 
+def _gaps_beside(frame: pd.DataFrame) -> None:
+    # Broken bills in rows that miss a value in another column: they still count.
+    frame.loc[[30, 31], "monthly_charges"] = 250.0
+    frame.loc[[30, 31], "payment_method"] = None
+
+
 def _missing_and_extra(frame: pd.DataFrame) -> None:
     del frame["region"]
     frame["promo_code"] = "SPRING"
@@ -112,6 +120,11 @@ _HIDDEN_BREAKS: list[tuple[str, Callable[[pd.DataFrame], None], dict[str, int]]]
     ),
     ("a value exactly at a limit is allowed", _limits, {}),
     ("missing values are not counted (a null rate is a separate rule)", _nulls, {}),
+    (
+        "a broken value counts even when its row misses a value in another column",
+        _gaps_beside,
+        {"monthly_charges": 2},
+    ),
     ("every numeric column of the schema is checked, the label included", _label, {"churned": 1}),
     (
         "a schema column the frame lacks is skipped, and a column the schema lacks is ignored",
@@ -127,11 +140,18 @@ _HIDDEN_BREAKS: list[tuple[str, Callable[[pd.DataFrame], None], dict[str, int]]]
     points=2,
     needs=("out_of_contract",),
     hint=(
-        "Loop over churn.schema.SCHEMA, skip columns the frame lacks; take the column's values "
-        "without NaN; for numeric columns count values below col.minimum or above "
-        "col.maximum (the limits themselves are allowed), for category columns count values "
-        "not in col.categories; keep only counts above 0."
+        "Judge each schema column the frame has on its own values that are present, one value "
+        "at a time: a number breaks the contract only beyond a limit (a value exactly at a "
+        "limit is allowed), a category only when it is not one of the allowed ones. A missing "
+        "value, here or elsewhere in the row, changes nothing. Report only columns with at "
+        "least one broken value; ignore columns the schema does not name."
     ),
+    concept=(
+        "A schema is a contract per column: range and category rules judge the values that are "
+        "there, and missing values are a rule of their own (the null rate), so one finding never "
+        "hides or double-counts another."
+    ),
+    lesson="03#The schema is the contract",
     defined_in="the cell under 'Exercise 1'",
 )
 def out_of_contract_counts_broken_values(out_of_contract: Callable[..., object]) -> None:
@@ -179,10 +199,16 @@ def _expect_psi(
     points=2,
     needs=("category_psi",),
     hint=(
-        "Count each category, plus one bucket for everything else (len(values) minus the "
-        "category counts, so NaN and unknown values count); turn counts into shares; clip "
-        "shares with np.clip(share, 1e-4, None); return sum((a - e) * ln(a / e))."
+        "PSI compares shares, not counts, so samples of any size compare. The buckets are the "
+        "categories given (each one, even one a sample lacks) plus one bucket for everything "
+        "else, missing and unknown values alike, all measured against every row of the sample; "
+        "no share is taken below 1e-4, so an empty bucket keeps the logarithm finite."
     ),
+    concept=(
+        "Drift is a change in proportions. The extra bucket makes a batch that suddenly lacks "
+        "values, or brings values nobody expected, look as different as it is."
+    ),
+    lesson="03#Drift: valid, but different",
     defined_in="the cell under 'Exercise 2'",
 )
 def category_psi_matches_the_definition(category_psi: Callable[..., object]) -> None:
@@ -207,6 +233,10 @@ def category_psi_matches_the_definition(category_psi: Callable[..., object]) -> 
     with hidden_case("values outside the categories count, in the missing-or-other bucket"):
         unknown = reference["contract"].where(rng.random(2000) < 0.8, "weekly")
         _expect_psi(category_psi, reference["contract"], unknown, contract)
+    with hidden_case("every category given has its own bucket, even one the reference lacks"):
+        sparse = pd.Series(["month-to-month"] * 270 + [None] * 30)
+        grown = pd.Series(["month-to-month"] * 150 + ["two-year"] * 150)
+        _expect_psi(category_psi, sparse, grown, contract)
     with hidden_case("the order of the rows does not change the PSI"):
         batch = generate(500, 4, distribution_drift=0.5)["contract"]
         one = float(category_psi(reference["contract"], batch, contract))
@@ -270,10 +300,17 @@ def _expected_batch(rows: int, seed: int, price_rise: float) -> pd.DataFrame:
     points=2,
     needs=("drifted_batch",),
     hint=(
-        "Start from churn.data.generate(rows, seed); multiply monthly_charges by "
-        "(1 + price_rise) and clip it at the schema's maximum (column('monthly_charges')."
-        "maximum, 200); leave every other column, and the NaN, as generated."
+        "The batch is the generator's batch for that seed with exactly one change: each bill "
+        "rises by the given fraction (0.25 means 25% more), but never above the schema's "
+        "maximum. Missing bills stay missing, and every other column and row stays as "
+        "generated, so the same arguments always give the same batch."
     ),
+    concept=(
+        "You trust a drift alarm once you have seen it fire on drift you made on purpose: a "
+        "seeded batch that differs from the reference in one known way and still honours the "
+        "data contract."
+    ),
+    lesson="03#Drift: valid, but different",
     defined_in="the cell under 'Exercise 3'",
 )
 def drifted_batch_is_seeded_and_shifted(drifted_batch: Callable[..., object]) -> None:
@@ -367,6 +404,18 @@ _HIDDEN_MOVES: list[tuple[str, dict[str, float], list[str], dict[str, float]]] =
         [],
         {"rel_tol": 0.1},
     ),
+    (
+        "a change of exactly the tolerance is not flagged, up or down",
+        {**_EXPECTED, "rows": 300.0, "mean_bill": 80.0, "zero": -0.25},
+        [],
+        {"rel_tol": 0.25},
+    ),
+    (
+        "the tolerance is relative to the expected value, not the current one",
+        {**_EXPECTED, "mean_bill": 79.0},
+        ["mean_bill"],
+        {"rel_tol": 0.2},
+    ),
 ]
 
 
@@ -386,10 +435,18 @@ def _golden_summary(frame: pd.DataFrame) -> dict[str, float]:
     points=2,
     needs=("compare_to_golden",),
     hint=(
-        "For each key of expected (sorted): flag it when it is missing from current, or when "
-        "abs(current[key] - expected[key]) > rel_tol * abs(expected[key]) (use rel_tol itself "
-        "when expected[key] is 0). Ignore keys only current has."
+        "Flag a key of expected when current lacks it, or when its change, up or down, is "
+        "strictly more than rel_tol times the size of the expected value (the tolerance is "
+        "relative to the expected value, not the current one; rel_tol itself when the "
+        "expected value is 0). A change of exactly the tolerance is not flagged; keys only "
+        "current has are ignored; the keys come back sorted."
     ),
+    concept=(
+        "A golden test pins numbers computed from fixed data, so a change beyond the agreed "
+        "tolerance means the code changed behaviour. The stored, expected value is the "
+        "reference point, and the tolerance is the noise you agreed to accept."
+    ),
+    lesson="03#The golden dataset",
     defined_in="the cell under 'Exercise 4'",
 )
 def compare_to_golden_flags_moved_metrics(compare_to_golden: Callable[..., object]) -> None:

@@ -9,17 +9,21 @@ runs with instant feedback; the rest are hidden (between the hidden-case
 markers), run only where the instructor grades, and report the rule they check.
 
 * 04.1 ``failing_minimums``. Public: every metric above its floor, one below.
-  Hidden: the order, a value at its floor, NaN, a missing metric, an ungated one.
+  Hidden: the order (metrics given in another order), a value at its floor and one
+  a hair below it, NaN, a missing metric, an ungated one.
 * 04.2 ``invariance_change``. Public: a model that ignores the column, one that
   shifts one value. Hidden: the largest change of one row (not of the average),
-  only the values given, and the caller's frame left alone.
+  the spread over all values (not adjacent pairs, not against the first), only
+  the values given, and the caller's frame left alone.
 * 04.3 ``directional_violations``. Public: no drop, and drops on two rows.
-  Hidden: equal probabilities, every row dropping, the caller's frame left alone.
+  Hidden: equal probabilities, every row dropping, a drop too small for a float
+  tolerance, the caller's frame left alone.
 * 04.4 ``regressions``. Public: no approved model, a better candidate, one
-  regression. Hidden: a drop of exactly the tolerance, tolerance 0, a missing
-  metric, and the order.
+  regression. Hidden: a drop of exactly the tolerance and one a hair beyond it,
+  tolerance 0, a missing or NaN metric, and the order.
 * 04.5 ``make_release_gate``. Public: it returns a QualityGate that passes a
-  good first model. Hidden: each floor, and the regression tolerance.
+  good first model. Hidden: each floor (just under it, and exactly at it), and
+  the regression tolerance (exactly at it, and beyond it).
 """
 
 from __future__ import annotations
@@ -85,9 +89,16 @@ def _as_names(result: object) -> list[str] | None:
     points=2,
     needs=("failing_minimums",),
     hint=(
-        "For each (metric, floor) in `minimums`, the metric fails when it is missing from "
-        "`metrics`, is NaN, or is below the floor; a value equal to the floor passes."
+        "Every metric that has a floor is judged on its own: it fails when it is missing, NaN, "
+        "or below the floor by any amount (no rounding, no tolerance); a value equal to its "
+        "floor passes. Report the failures in the order of the floors, whatever the order of "
+        "the metrics."
     ),
+    concept=(
+        "A floor is where a broken model begins, so the gate fails closed: a metric that could "
+        "not be computed (missing or NaN) is treated as broken, never as passing."
+    ),
+    lesson="04#1. Minimum performance thresholds",
     defined_in="the cell under 'Exercise 1'",
 )
 def minimum_thresholds(failing_minimums: Callable[..., Any]) -> None:
@@ -102,8 +113,8 @@ def minimum_thresholds(failing_minimums: Callable[..., Any]) -> None:
     # BEGIN HIDDEN CASES
     for rule, metrics, minimums, want in [
         (
-            "the failing metrics come in the order of `minimums`",
-            {"roc_auc": 0.5, "f1": 0.3, "recall": 0.9},
+            "the failing metrics come in the order of `minimums`, not of `metrics`",
+            {"recall": 0.9, "f1": 0.3, "roc_auc": 0.5},
             floors,
             ["roc_auc", "f1"],
         ),
@@ -120,6 +131,12 @@ def minimum_thresholds(failing_minimums: Callable[..., Any]) -> None:
             ["f1"],
         ),
         ("a metric missing from `metrics` fails", {"roc_auc": 0.8, "f1": 0.5}, floors, ["recall"]),
+        (
+            "a value a hair below its floor fails (no rounding, no tolerance)",
+            {"roc_auc": 0.8, "f1": 0.449999, "recall": 0.4},
+            floors,
+            ["f1"],
+        ),
         (
             "only the metrics in `minimums` are checked",
             {"roc_auc": 0.8, "f1": 0.5, "precision": 0.1},
@@ -143,10 +160,16 @@ def _number(value: object) -> float | None:
     points=2,
     needs=("invariance_change",),
     hint=(
-        "For each value, predict on a copy of the frame with the whole column set to it "
-        "(frame.assign(**{column: value})); the answer is the largest, over rows, of "
-        "(highest - lowest) probability across the values. Do not modify the frame."
+        "Compare each customer with itself: give every row each of the values in turn (on a "
+        "copy, never the caller's frame), and measure how far that row's probability spreads "
+        "between its highest and lowest across all the values; the answer is the largest "
+        "spread of any row, a float (0.0 for a model that ignores the column)."
     ),
+    concept=(
+        "Invariance is a property of each customer: an irrelevant field must not move anyone's "
+        "prediction, and an average can hide one customer who moves a lot."
+    ),
+    lesson="04#2. Behavioural tests",
     defined_in="the cell under 'Exercise 2'",
 )
 def invariance(invariance_change: Callable[..., Any]) -> None:
@@ -167,14 +190,20 @@ def invariance(invariance_change: Callable[..., Any]) -> None:
         model = FormulaModel(lambda f: 0.1 + 0.05 * f["support_calls"] * (f["region"] == "west"))
         got = _number(invariance_change(model, frame, "region", regions))
         expect(got is not None and abs(got - 0.45) < 1e-9, "wrong change")
+    with hidden_case("the spread is over all the values, not pairs in order or against the first"):
+        levels = {"north": 0.2, "south": 0.1, "east": 0.3, "west": 0.4}
+        model = FormulaModel(lambda f: f["region"].map(levels))
+        got = _number(invariance_change(model, frame, "region", regions))
+        expect(got is not None and abs(got - 0.3) < 1e-9, "wrong change")
     with hidden_case("only the values given are compared"):
         model = FormulaModel(lambda f: 0.3 + 0.2 * (f["region"] == "east"))
         got = _number(invariance_change(model, frame, "region", ["north", "south"]))
         expect(got is not None and abs(got) < 1e-9, "wrong change")
     with hidden_case("the caller's frame is not modified"):
-        before = frame.copy()
-        invariance_change(FormulaModel(lambda f: 0.5), frame, "region", regions)
-        expect(frame.equals(before), "the frame changed")
+        # A fresh frame: a learner's code may have changed `frame` in an earlier case.
+        fresh = customers()
+        invariance_change(FormulaModel(lambda f: 0.5), fresh, "region", regions)
+        expect(fresh.equals(customers()), "the frame changed")
     # END HIDDEN CASES
 
 
@@ -183,9 +212,15 @@ def invariance(invariance_change: Callable[..., Any]) -> None:
     points=2,
     needs=("directional_violations",),
     hint=(
-        "Predict once with the column set to `lower` and once set to `higher` for every row; "
-        "count the rows where the `higher` probability is strictly below the `lower` one."
+        "A violation is a row whose probability falls, by any amount, when only this column "
+        "goes from `lower` to `higher` (the rest of the row unchanged, the caller's frame left "
+        "alone); equal probabilities are no violation. Return how many rows, as an int."
     ),
+    concept=(
+        "A directional expectation says a risk factor never lowers the risk, customer by "
+        "customer; any drop breaks it, and no drop (a flat curve) does not."
+    ),
+    lesson="04#2. Behavioural tests",
     defined_in="the cell under 'Exercise 3'",
 )
 def directional(directional_violations: Callable[..., Any]) -> None:
@@ -208,10 +243,13 @@ def directional(directional_violations: Callable[..., Any]) -> None:
     with hidden_case("every row whose probability drops counts"):
         model = FormulaModel(lambda f: 0.9 - 0.1 * f["support_calls"])
         expect(_number(directional_violations(model, frame, "support_calls", 1, 3)) == 4, "")
+    with hidden_case("a drop too small for a float tolerance still counts"):
+        model = FormulaModel(lambda f: 0.5 - 1e-7 * f["support_calls"])
+        expect(_number(directional_violations(model, frame, "support_calls", 0, 6)) == 4, "")
     with hidden_case("the caller's frame is not modified"):
-        before = frame.copy()
-        directional_violations(FormulaModel(lambda f: 0.5), frame, "support_calls", 0, 6)
-        expect(frame.equals(before), "the frame changed")
+        fresh = customers()  # as in 04.2: `frame` may have been changed by an earlier case
+        directional_violations(FormulaModel(lambda f: 0.5), fresh, "support_calls", 0, 6)
+        expect(fresh.equals(customers()), "the frame changed")
     # END HIDDEN CASES
 
 
@@ -220,10 +258,17 @@ def directional(directional_violations: Callable[..., Any]) -> None:
     points=2,
     needs=("regressions",),
     hint=(
-        "With no approved model return []. Otherwise a metric of the approved model regresses "
-        "when the candidate lacks it or its value is below approved - tolerance; compare with "
-        "a tiny allowance (e.g. 1e-9) so a drop of exactly the tolerance passes."
+        "Without an approved model nothing can regress. Otherwise each metric of the approved "
+        "model regresses when the candidate lacks it, has NaN, or is more than the tolerance "
+        "below it; a drop of exactly the tolerance passes even when floating point makes it a "
+        "hair larger, and a drop any further than that regresses. Keep the approved model's "
+        "order."
     ),
+    concept=(
+        "The tolerance is the sampling noise you accept between two models measured on the same "
+        "data; beyond it a drop is real, and a metric that cannot be compared fails closed."
+    ),
+    lesson="04#3. No regression against the approved model",
     defined_in="the cell under 'Exercise 4'",
 )
 def regression(regressions: Callable[..., Any]) -> None:
@@ -254,10 +299,22 @@ def regression(regressions: Callable[..., Any]) -> None:
         ),
         ("a metric the candidate lacks regresses", {"roc_auc": 0.86, "f1": 0.52}, 0.02, ["recall"]),
         (
-            "the regressed metrics come in the approved model's order",
-            {"roc_auc": 0.76, "f1": 0.52, "recall": 0.35},
+            "the regressed metrics come in the approved model's order, not the candidate's",
+            {"recall": 0.35, "f1": 0.52, "roc_auc": 0.76},
             0.02,
             ["roc_auc", "recall"],
+        ),
+        (
+            "a NaN metric of the candidate regresses (fail closed)",
+            {"roc_auc": 0.86, "f1": math.nan, "recall": 0.45},
+            0.02,
+            ["f1"],
+        ),
+        (
+            "a drop a hair beyond the tolerance regresses",
+            {"roc_auc": 0.86, "f1": 0.499999, "recall": 0.45},
+            0.02,
+            ["f1"],
         ),
     ]:
         with hidden_case(rule):
@@ -274,9 +331,15 @@ def _metrics(roc_auc: float, f1: float, precision: float, recall: float) -> Metr
     points=2,
     needs=("make_release_gate",),
     hint=(
-        "QualityGate takes minimums= (a dict of metric name to floor: roc_auc, f1 and "
-        "recall only, no precision) and tolerance= (the largest drop, 0.01)."
+        "The gate holds exactly the team's rules: one floor each for ROC AUC, F1 and recall at "
+        "the agreed values, none for precision, and the agreed largest drop below the approved "
+        "model. A model exactly at a floor or exactly the tolerance below passes."
     ),
+    concept=(
+        "A gate is configuration, and configuration is code: a floor a little too high blocks "
+        "healthy models, one a little too low or missing lets broken ones through."
+    ),
+    lesson="04#4. The quality gate",
     defined_in="the cell under 'Exercise 5'",
 )
 def release_gate(make_release_gate: Callable[[], Any]) -> None:
@@ -308,4 +371,6 @@ def release_gate(make_release_gate: Callable[[], Any]) -> None:
         expect(not gate.evaluate(_metrics(0.855, 0.55, 0.6, 0.45), approved).passed, "it passed")
     with hidden_case("a candidate exactly the tolerance below the approved model passes"):
         expect(gate.evaluate(_metrics(0.86, 0.55, 0.6, 0.45), approved).passed, "it failed")
+    with hidden_case("a first model exactly at every floor passes"):
+        expect(gate.evaluate(_metrics(0.8, 0.5, 0.0, 0.4), None).passed, "it failed")
     # END HIDDEN CASES
