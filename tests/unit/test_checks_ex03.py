@@ -438,6 +438,18 @@ def compare_to_golden(
     moved = []
     for key in sorted(expected):
         allowed = rel_tol * abs(expected[key]) if expected[key] else rel_tol
+        if key not in current or not abs(current[key] - expected[key]) <= allowed:
+            moved.append(key)
+    return moved
+
+
+def nan_slips_through(
+    current: dict[str, float], expected: dict[str, float], rel_tol: float = 0.01
+) -> list[str]:
+    # Wrong: `abs(nan - x) > allowed` is False, so a metric that could not be computed passes.
+    moved = []
+    for key in sorted(expected):
+        allowed = rel_tol * abs(expected[key]) if expected[key] else rel_tol
         if key not in current or abs(current[key] - expected[key]) > allowed:
             moved.append(key)
     return moved
@@ -451,6 +463,8 @@ def compare_by_ratio(
         if key not in current:
             return True
         change = abs(current[key] - expected[key])
+        if change != change:  # NaN: the metric could not be computed
+            return True
         return change / abs(expected[key]) > rel_tol if expected[key] else change > rel_tol
 
     return [key for key in sorted(expected) if moved(key)]
@@ -702,6 +716,7 @@ MUTANTS = [
         ("03.4", "a change of exactly the tolerance flagged", at_tolerance_moves),
         ("03.4", "relative to the current value", relative_to_current),
         ("03.4", "no rule for an expected 0", no_zero_rule),
+        ("03.4", "a NaN metric slips through", nan_slips_through),
     ),
 ]
 (

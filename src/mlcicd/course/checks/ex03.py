@@ -416,6 +416,12 @@ _HIDDEN_MOVES: list[tuple[str, dict[str, float], list[str], dict[str, float]]] =
         ["mean_bill"],
         {"rel_tol": 0.2},
     ),
+    (
+        "a metric that could not be computed (NaN) is flagged",
+        {**_EXPECTED, "churn_rate": float("nan")},
+        ["churn_rate"],
+        {},
+    ),
 ]
 
 
@@ -439,7 +445,8 @@ def _golden_summary(frame: pd.DataFrame) -> dict[str, float]:
         "strictly more than rel_tol times the size of the expected value (the tolerance is "
         "relative to the expected value, not the current one; rel_tol itself when the "
         "expected value is 0). A change of exactly the tolerance is not flagged; keys only "
-        "current has are ignored; the keys come back sorted."
+        "current has are ignored; a metric that could not be computed (NaN) is flagged; the "
+        "keys come back sorted."
     ),
     concept=(
         "A golden test pins numbers computed from fixed data, so a change beyond the agreed "
