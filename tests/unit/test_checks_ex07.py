@@ -8,14 +8,16 @@ only a hidden case catches passes them, then fails graded with the rule.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import pytest
+from checkpoint_mutants import Wrong, mutant_tests
 
 from mlcicd.buildspec import Buildspec, BuildspecBuilder
 from mlcicd.buildspec.model import ReportGroup
 from mlcicd.course.checkpoint import evaluate
-from mlcicd.course.checks.ex07 import unpinned_installs
+from mlcicd.course.checks.ex07 import TOPIC_ARN, unpinned_installs
 from mlcicd.course.hidden import check_module_path, public_checks, strip_hidden
 
 FIXED = """\
@@ -135,7 +137,7 @@ def test_a_wrong_report_format_fails_07_2() -> None:
         ),
         (
             'if [ "$CODEBUILD_BUILD_SUCCEEDING" = "0" ]; then aws sns publish --message x; fi',
-            "does not pass --topic-arn",
+            "does not name the topic of SNS_TOPIC_ARN",
         ),
         ('echo "build failed"', "aws was called 0 times"),
     ],
@@ -307,3 +309,218 @@ def test_the_learner_release_has_no_hidden_case_and_compiles() -> None:
     assert "hidden_case(" not in public
     assert "checks/test_x.py" not in public  # the hidden cases' inputs go with them
     compile(public, str(path), "exec")
+
+
+# --- wrong answers, each failing its checkpoint and only that one ------------------------
+
+
+def _pytest_build(command: str, *more: str) -> Callable[[str], Buildspec]:
+    """Exercise 1 answered with ``command`` (``{p}`` is the test path) as its build phase."""
+    return lambda path: BuildspecBuilder().build(command.format(p=path), *more).build_spec()
+
+
+def _reported(**report: Any) -> Callable[[Buildspec], Buildspec]:
+    """Exercise 2 answered with one report group of these arguments."""
+    return lambda spec: BuildspecBuilder(spec).report("unit", **report).build_spec()
+
+
+def _alerting(command: str) -> Callable[[Buildspec], Buildspec]:
+    """Exercise 3 answered with ``command`` as the one post_build command."""
+    return lambda spec: BuildspecBuilder(spec).post_build(command).build_spec()
+
+
+def _rebuilt_without_extras(spec: Buildspec) -> Buildspec:
+    # Copies the phases into a new buildspec: variables, artifacts and other reports are lost.
+    phases = spec.phases
+    builder = BuildspecBuilder()
+    for name in ("install", "pre_build", "build", "post_build"):
+        if name in phases:
+            builder = builder.phase(name, *phases[name].commands)
+    return builder.report("unit", files="reports/unit.xml").build_spec()
+
+
+def _replacing_reports(spec: Buildspec) -> Buildspec:
+    # Writes the reports section anew, so a report group already there is lost.
+    return replace(
+        spec, reports={"unit": ReportGroup(files=("unit.xml",), base_directory="reports")}
+    )
+
+
+_PUBLISH = 'aws sns publish --topic-arn "$SNS_TOPIC_ARN" --message "build failed"'
+_FAILED = '[ "$CODEBUILD_BUILD_SUCCEEDING" = "0" ]'
+
+REFERENCE: dict[str, Any] = {
+    "unit_test_buildspec": unit_test_buildspec,
+    "with_unit_report": with_unit_report,
+    "with_failure_alert": with_failure_alert,
+    "FIXED": FIXED,
+}
+
+MUTANTS = [
+    # 07.1: the build phase, the test path, the exit code, the report path
+    Wrong(
+        "07.1",
+        "tests in post_build",
+        {
+            "unit_test_buildspec": lambda p: (
+                BuildspecBuilder().post_build(f"pytest {p}").build_spec()
+            )
+        },
+    ),
+    Wrong(
+        "07.1",
+        "exit code swallowed by or true",
+        {
+            "unit_test_buildspec": _pytest_build(
+                "python -m pytest {p} --junitxml=reports/unit.xml || true"
+            )
+        },
+    ),
+    Wrong(
+        "07.1",
+        "exit code lost behind a semicolon",
+        {
+            "unit_test_buildspec": _pytest_build(
+                "python -m pytest {p} --junitxml=reports/unit.xml; echo done"
+            )
+        },
+    ),
+    Wrong(
+        "07.1",
+        "fixed folder instead of test_path",
+        {
+            "unit_test_buildspec": _pytest_build(
+                "python -m pytest tests/unit --junitxml=reports/unit.xml"
+            )
+        },
+    ),
+    Wrong(
+        "07.1",
+        "no path: pytest runs every test",
+        {"unit_test_buildspec": _pytest_build("python -m pytest --junitxml=reports/unit.xml")},
+    ),
+    Wrong(
+        "07.1", "no junit report", {"unit_test_buildspec": _pytest_build("python -m pytest {p}")}
+    ),
+    Wrong(
+        "07.1",
+        "junit report at another path",
+        {"unit_test_buildspec": _pytest_build("python -m pytest {p} --junitxml=unit.xml")},
+    ),
+    Wrong(
+        "07.1",
+        "returns the builder",
+        {"unit_test_buildspec": lambda p: BuildspecBuilder().build(f"pytest {p}")},
+    ),
+    # 07.2: where the report group looks, its format, and what else is kept
+    Wrong(
+        "07.2", "files without base directory", {"with_unit_report": _reported(files=["unit.xml"])}
+    ),
+    Wrong(
+        "07.2",
+        "base directory named twice",
+        {"with_unit_report": _reported(files=["reports/unit.xml"], base_directory="reports")},
+    ),
+    Wrong(
+        "07.2",
+        "wrong file format",
+        {
+            "with_unit_report": _reported(
+                files=["unit.xml"], base_directory="reports", file_format="CUCUMBERJSON"
+            )
+        },
+    ),
+    Wrong("07.2", "no report group at all", {"with_unit_report": lambda spec: spec}),
+    Wrong("07.2", "phases rebuilt, post_build lost", {"with_unit_report": _rebuilt_with_report}),
+    Wrong(
+        "07.2",
+        "report added to the given buildspec in place",
+        {"with_unit_report": _report_added_in_place},
+    ),
+    Wrong("07.2", "variables and artifacts lost", {"with_unit_report": _rebuilt_without_extras}),
+    Wrong("07.2", "existing report groups replaced", {"with_unit_report": _replacing_reports}),
+    # 07.3: when the alert fires, where it goes, and that it never fails a green build
+    Wrong("07.3", "publishes on every build", {"with_failure_alert": _alerting(_PUBLISH)}),
+    Wrong(
+        "07.3",
+        "and-and exits 1 on a green build",
+        {"with_failure_alert": _alerting(f"{_FAILED} && {_PUBLISH}")},
+    ),
+    Wrong(
+        "07.3",
+        "publishes on success instead",
+        {
+            "with_failure_alert": _alerting(
+                _PUBLISH.join(('if [ "$CODEBUILD_BUILD_SUCCEEDING" = "1" ]; then ', "; fi"))
+            )
+        },
+    ),
+    Wrong(
+        "07.3",
+        "topic ARN written into the command",
+        {
+            "with_failure_alert": _alerting(
+                f"if {_FAILED}; then aws sns publish --topic-arn {TOPIC_ARN} --message x; fi"
+            )
+        },
+    ),
+    Wrong(
+        "07.3",
+        "no topic",
+        {"with_failure_alert": _alerting(f"if {_FAILED}; then aws sns publish --message x; fi")},
+    ),
+    Wrong(
+        "07.3",
+        "alert in the build phase",
+        {
+            "with_failure_alert": lambda spec: (
+                BuildspecBuilder(spec).build(f"{_FAILED} && {_PUBLISH} || true").build_spec()
+            )
+        },
+    ),
+    Wrong("07.3", "extra build step", {"with_failure_alert": _alert_with_an_extra_build_step}),
+    Wrong(
+        "07.3",
+        "publishes twice",
+        {"with_failure_alert": lambda spec: with_failure_alert(with_failure_alert(spec))},
+    ),
+    # 07.4: each rule of the list in Exercise 4
+    Wrong("07.4", "no version", {"FIXED": FIXED.replace("version: 0.2\n", "")}),
+    Wrong("07.4", "format JUNIT", {"FIXED": FIXED.replace("JUNITXML", "JUNIT")}),
+    Wrong("07.4", "python version unquoted", {"FIXED": FIXED.replace('"3.11"', "3.11")}),
+    Wrong(
+        "07.4",
+        "unpinned install",
+        {"FIXED": FIXED.replace("-r requirements.txt", "pytest pandas==2.2.3")},
+    ),
+    Wrong(
+        "07.4",
+        "lower bound is not a pin",
+        {"FIXED": FIXED.replace("-r requirements.txt", "pytest>=8.3")},
+    ),
+    Wrong(
+        "07.4",
+        "or true kept",
+        {"FIXED": FIXED.replace("=reports/junit.xml\n", "=reports/junit.xml || true\n")},
+    ),
+    Wrong(
+        "07.4",
+        "tests left in post_build",
+        {"FIXED": FIXED.replace("  build:\n", "  post_build:\n")},
+    ),
+    Wrong(
+        "07.4",
+        "only tests/unit run",
+        {"FIXED": FIXED.replace("pytest tests ", "pytest tests/unit ")},
+    ),
+    Wrong(
+        "07.4",
+        "report reads another file",
+        {"FIXED": FIXED.replace("      - junit.xml", "      - unit.xml")},
+    ),
+]
+
+(
+    test_every_checkpoint_holds_five_wrong_answers,
+    test_a_wrong_answer_fails_its_checkpoint_and_only_that_one,
+) = mutant_tests("07", REFERENCE, MUTANTS)

@@ -9,12 +9,14 @@ a hidden case catches passes them, then fails graded with the rule.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+from checkpoint_mutants import Wrong, mutant_tests
 
 from mlcicd.course.checkpoint import evaluate, get_check
 from mlcicd.course.checks import ex09
@@ -37,18 +39,24 @@ def course() -> dict[str, Any]:
 
 
 def assert_bucket_is_safe(
-    template: Any, *, encrypted: bool = True, flags: tuple[str, ...] = tuple(PUBLIC_ACCESS)
+    template: Any,
+    *,
+    encrypted: bool = True,
+    flags: tuple[str, ...] = tuple(PUBLIC_ACCESS),
+    encryption: Any = None,
+    status: Any = "Enabled",
 ) -> None:
+    """The reference answer of Exercise 1; ``encryption`` replaces its BucketEncryption."""
     from aws_cdk.assertions import Match
 
     from mlcicd.iac import cdk_assertion
 
     wanted: dict[str, Any] = {
-        "VersioningConfiguration": {"Status": "Enabled"},
+        "VersioningConfiguration": {"Status": status},
         "PublicAccessBlockConfiguration": {flag: True for flag in flags},
     }
     if encrypted:
-        wanted["BucketEncryption"] = {
+        wanted["BucketEncryption"] = encryption or {
             "ServerSideEncryptionConfiguration": [
                 {"ServerSideEncryptionByDefault": {"SSEAlgorithm": Match.any_value()}}
             ]
@@ -115,7 +123,7 @@ def runs_layer_anywhere(template: Any, project: str, layer: str) -> None:
     for found in projects.values():
         spec = json.loads(found["Properties"]["Source"]["BuildSpec"])
         commands = [c for phase in spec["phases"].values() for c in phase.get("commands", [])]
-        assert any(c.startswith(f"pytest tests/{layer}") for c in commands)
+        assert any(f"{c} ".startswith(f"pytest tests/{layer} ") for c in commands)
         assert spec["reports"].get(layer, {}).get("file-format") == "JUNITXML"
 
 
@@ -171,14 +179,22 @@ def actions_lists_only(template: dict, role_id: str) -> set[str]:
     return actions
 
 
-def lint_errors(template: dict, *, errors_only: bool = True, ordered: bool = True) -> list[str]:
+@functools.cache
+def _linted(text: str) -> tuple[Any, ...]:
+    """cfn-lint's findings for a template's JSON text, once per text: the answers below all
+    lint the same few templates, and each cfn-lint run takes about a second."""
     from mlcicd.iac import lint_template
 
+    return tuple(lint_template(json.loads(text)))
+
+
+def lint_template(template: dict) -> tuple[Any, ...]:
+    return _linted(json.dumps(template))
+
+
+def lint_errors(template: dict, *, errors_only: bool = True, ordered: bool = True) -> list[str]:
     codes = [f.code for f in lint_template(template) if f.is_error or not errors_only]
     return sorted(codes) if ordered else codes
-
-
-# ---- the tests -----------------------------------------------------------------------------
 
 
 # ---- the tests -----------------------------------------------------------------------------
@@ -341,7 +357,8 @@ HIDDEN_ONLY: list[tuple[str, Callable[..., Any], str, str]] = [
     (
         "09.1",
         bucket_aes256_only,
-        "a bucket encrypted with any algorithm counts as encrypted",
+        "a KMS-encrypted bucket is safe too: any SSEAlgorithm counts, and its encryption rule "
+        "may name a key id beside it, so match that rule partially",
         "aws:kms",
     ),
     (
@@ -425,3 +442,289 @@ def test_the_learner_release_has_no_hidden_case_and_compiles() -> None:
     for helper in ("def reference_actions", "def small_iam_template", "def kms_bucket"):
         assert helper not in public  # the hidden cases' data and reference go with them
     compile(public, str(path), "exec")
+
+
+# ---- wrong answers, each failing its checkpoint and only that one -----------------------
+
+
+def _bucket_array_with_plain_dict(template: Any) -> None:
+    """Wrong: a plain dict inside Match.array_with must equal the rule, so KMS fails."""
+    from aws_cdk.assertions import Match
+
+    encryption = {
+        "ServerSideEncryptionConfiguration": Match.array_with(
+            [{"ServerSideEncryptionByDefault": {"SSEAlgorithm": Match.any_value()}}]
+        )
+    }
+    assert_bucket_is_safe(template, encryption=encryption)
+
+
+def _bucket_any_encryption(template: Any) -> None:
+    """Wrong: any BucketEncryption counts, even a rule that names no algorithm."""
+    from aws_cdk.assertions import Match
+
+    assert_bucket_is_safe(template, encryption=Match.any_value())
+
+
+def _bucket_any_versioning_status(template: Any) -> None:
+    from aws_cdk.assertions import Match
+
+    assert_bucket_is_safe(template, status=Match.any_value())
+
+
+def _bucket_checked_property_by_property(template: Any) -> None:
+    """Wrong: three separate assertions may each be met by a different bucket."""
+    from aws_cdk.assertions import Match
+
+    from mlcicd.iac import cdk_assertion
+
+    with cdk_assertion():
+        for wanted in (
+            {"VersioningConfiguration": {"Status": "Enabled"}},
+            {"PublicAccessBlockConfiguration": PUBLIC_ACCESS},
+            {
+                "BucketEncryption": {
+                    "ServerSideEncryptionConfiguration": [
+                        {"ServerSideEncryptionByDefault": {"SSEAlgorithm": Match.any_value()}}
+                    ]
+                }
+            },
+        ):
+            template.has_resource_properties("AWS::S3::Bucket", wanted)
+
+
+def _runs_layer_pattern(template: Any, project: str, layer: str, command: str) -> None:
+    """Exercise 2 with the build command matched by the regular expression ``command``."""
+    from aws_cdk.assertions import Match
+
+    from mlcicd.iac import cdk_assertion
+
+    buildspec = Match.object_like(
+        {
+            "phases": Match.object_like(
+                {
+                    "build": Match.object_like(
+                        {"commands": Match.array_with([Match.string_like_regexp(command)])}
+                    )
+                }
+            ),
+            "reports": Match.object_like({layer: Match.object_like({"file-format": "JUNITXML"})}),
+        }
+    )
+    with cdk_assertion():
+        template.has_resource_properties(
+            "AWS::CodeBuild::Project",
+            {"Name": project, "Source": {"BuildSpec": Match.serialized_json(buildspec)}},
+        )
+
+
+def _runs_layer_plain_dicts(template: Any, project: str, layer: str) -> None:
+    """Wrong: plain dicts inside Match.serialized_json must equal the whole buildspec."""
+    from aws_cdk.assertions import Match
+
+    from mlcicd.iac import cdk_assertion
+
+    buildspec = {"reports": {layer: {"file-format": "JUNITXML"}}}
+    with cdk_assertion():
+        template.has_resource_properties(
+            "AWS::CodeBuild::Project",
+            {"Name": project, "Source": {"BuildSpec": Match.serialized_json(buildspec)}},
+        )
+
+
+def _runs_layer_any_report_name(template: Any, project: str, layer: str) -> None:
+    """Wrong: a JUnit report group of any name counts."""
+    projects = template.find_resources("AWS::CodeBuild::Project", {"Properties": {"Name": project}})
+    assert projects, f"no project {project}"
+    for found in projects.values():
+        spec = json.loads(found["Properties"]["Source"]["BuildSpec"])
+        assert any(
+            c.startswith(f"pytest tests/{layer} ") for c in spec["phases"]["build"]["commands"]
+        )
+        assert any(g.get("file-format") == "JUNITXML" for g in spec["reports"].values())
+
+
+def _captures(template: Any, pattern: Callable[[Any], dict[str, Any]]) -> Any:
+    """Exercise 3 capturing where ``pattern(capture)`` puts the capture; returns the capture."""
+    from aws_cdk.assertions import Capture
+
+    from mlcicd.iac import cdk_assertion
+
+    capture = Capture()
+    with cdk_assertion():
+        template.has_resource_properties("AWS::CodePipeline::Pipeline", pattern(capture))
+    return capture
+
+
+def _second_element(template: Any) -> str:
+    from aws_cdk.assertions import Match
+
+    def pattern(c: Any) -> dict[str, Any]:
+        return {"RoleArn": {"Fn::GetAtt": [Match.any_value(), c]}}
+
+    return _captures(template, pattern).as_string()
+
+
+def _project_role(template: Any) -> str:
+    """Wrong: the role of a CodeBuild project, not of the pipeline."""
+    projects = template.find_resources("AWS::CodeBuild::Project")
+    return next(iter(projects.values()))["Properties"]["ServiceRole"]["Fn::GetAtt"][0]
+
+
+def _first_policy_only(template: dict, role_id: str) -> set[str]:
+    for resource in template["Resources"].values():
+        props = resource["Properties"]
+        if resource["Type"] == "AWS::IAM::Policy" and {"Ref": role_id} in props["Roles"]:
+            return allowed_actions({"Resources": {"Only": resource}}, role_id)
+    return set()
+
+
+def _first_statement_only(template: dict, role_id: str) -> set[str]:
+    trimmed = json.loads(json.dumps(template))
+    for resource in trimmed["Resources"].values():
+        if resource["Type"] == "AWS::IAM::Policy":
+            document = resource["Properties"]["PolicyDocument"]
+            document["Statement"] = document["Statement"][:1]
+    return allowed_actions(trimmed, role_id)
+
+
+def _error_findings(template: dict) -> list[Any]:
+    return [finding for finding in lint_template(template) if finding.is_error]
+
+
+REFERENCE: dict[str, Any] = {name: function for name, function in GOOD.values()}
+
+MUTANTS = [
+    # 09.1: each safety property, on one bucket, with KMS allowed, raised as AssertionError
+    Wrong("09.1", "no cdk_assertion", {"assert_bucket_is_safe": bucket_without_cdk_assertion}),
+    Wrong(
+        "09.1",
+        "returns True",
+        {"assert_bucket_is_safe": lambda t: assert_bucket_is_safe(t) or True},
+    ),
+    Wrong("09.1", "accepts every template", {"assert_bucket_is_safe": lambda t: None}),
+    Wrong(
+        "09.1",
+        "encryption not checked",
+        {"assert_bucket_is_safe": lambda t: assert_bucket_is_safe(t, encrypted=False)},
+    ),
+    Wrong(
+        "09.1",
+        "three public-access flags",
+        {
+            "assert_bucket_is_safe": lambda t: assert_bucket_is_safe(
+                t, flags=tuple(PUBLIC_ACCESS)[:3]
+            )
+        },
+    ),
+    Wrong(
+        "09.1", "any versioning status", {"assert_bucket_is_safe": _bucket_any_versioning_status}
+    ),
+    Wrong("09.1", "AES256 only", {"assert_bucket_is_safe": bucket_aes256_only}),
+    Wrong(
+        "09.1",
+        "plain dict inside array_with",
+        {"assert_bucket_is_safe": _bucket_array_with_plain_dict},
+    ),
+    Wrong("09.1", "any BucketEncryption", {"assert_bucket_is_safe": _bucket_any_encryption}),
+    Wrong(
+        "09.1",
+        "property by property",
+        {"assert_bucket_is_safe": _bucket_checked_property_by_property},
+    ),
+    # 09.2: the project, the build command, the report group
+    Wrong(
+        "09.2",
+        "any project",
+        {"assert_runs_layer": lambda t, p, la: assert_runs_layer(t, p, la, check_name=False)},
+    ),
+    Wrong("09.2", "accepts every template", {"assert_runs_layer": lambda t, p, la: None}),
+    Wrong(
+        "09.2",
+        "report format not checked",
+        {"assert_runs_layer": lambda t, p, la: assert_runs_layer(t, p, la, check_format=False)},
+    ),
+    Wrong("09.2", "pytest in any phase", {"assert_runs_layer": runs_layer_anywhere}),
+    Wrong(
+        "09.2",
+        "folder name not bounded",
+        {
+            "assert_runs_layer": lambda t, p, la: _runs_layer_pattern(
+                t, p, la, f"^pytest tests/{la}"
+            )
+        },
+    ),
+    Wrong(
+        "09.2",
+        "regular expression not anchored",
+        {
+            "assert_runs_layer": lambda t, p, la: _runs_layer_pattern(
+                t, p, la, f"pytest tests/{la}( |$)"
+            )
+        },
+    ),
+    Wrong(
+        "09.2", "plain dicts inside serialized_json", {"assert_runs_layer": _runs_layer_plain_dicts}
+    ),
+    Wrong("09.2", "report group of any name", {"assert_runs_layer": _runs_layer_any_report_name}),
+    # 09.3: the id read from the template, at the right place
+    Wrong(
+        "09.3",
+        "id written into the function",
+        {"pipeline_role_id": lambda t: "PipelineRoleDCFDBB91"},
+    ),
+    Wrong(
+        "09.3", "role codepipeline may assume", {"pipeline_role_id": role_assumed_by_codepipeline}
+    ),
+    Wrong(
+        "09.3",
+        "whole GetAtt returned",
+        {"pipeline_role_id": lambda t: {"Fn::GetAtt": [pipeline_role_id(t), "Arn"]}},
+    ),
+    Wrong(
+        "09.3",
+        "capture returned, not its value",
+        {
+            "pipeline_role_id": lambda t: _captures(
+                t, lambda c: {"RoleArn": {"Fn::GetAtt": [c, "Arn"]}}
+            )
+        },
+    ),
+    Wrong("09.3", "second element captured", {"pipeline_role_id": _second_element}),
+    Wrong("09.3", "a build project's role", {"pipeline_role_id": _project_role}),
+    # 09.4: every policy of the role, each statement, Allow only, a set
+    Wrong(
+        "09.4",
+        "deny counted as allow",
+        {"allowed_actions": lambda t, r: allowed_actions(t, r, deny=True)},
+    ),
+    Wrong("09.4", "every Action taken as a list", {"allowed_actions": actions_lists_only}),
+    Wrong(
+        "09.4",
+        "first role of a policy only",
+        {"allowed_actions": lambda t, r: allowed_actions(t, r, first_role_only=True)},
+    ),
+    Wrong(
+        "09.4", "a list, not a set", {"allowed_actions": lambda t, r: sorted(allowed_actions(t, r))}
+    ),
+    Wrong(
+        "09.4",
+        "None when no policy",
+        {"allowed_actions": lambda t, r: allowed_actions(t, r) or None},
+    ),
+    Wrong("09.4", "first policy only", {"allowed_actions": _first_policy_only}),
+    Wrong("09.4", "first statement only", {"allowed_actions": _first_statement_only}),
+    # 09.5: errors only, codes, sorted, every one
+    Wrong("09.5", "warnings kept", {"lint_errors": lambda t: lint_errors(t, errors_only=False)}),
+    Wrong("09.5", "a constant answer", {"lint_errors": lambda t: ["E3030"]}),
+    Wrong("09.5", "a tuple", {"lint_errors": lambda t: tuple(lint_errors(t))}),
+    Wrong("09.5", "not sorted", {"lint_errors": lambda t: lint_errors(t, ordered=False)}),
+    Wrong("09.5", "sorted in reverse", {"lint_errors": lambda t: lint_errors(t)[::-1]}),
+    Wrong("09.5", "first error only", {"lint_errors": lambda t: lint_errors(t)[:1]}),
+    Wrong("09.5", "findings, not codes", {"lint_errors": _error_findings}),
+]
+
+(
+    test_every_checkpoint_holds_five_wrong_answers,
+    test_a_wrong_answer_fails_its_checkpoint_and_only_that_one,
+) = mutant_tests("09", REFERENCE, MUTANTS)

@@ -94,12 +94,13 @@ def _project(tests: dict[str, str]) -> Iterator[Path]:
         yield root
 
 
-def run_case(spec: Buildspec, tests: dict[str, str]) -> Run:
+def run_case(spec: Buildspec, tests: dict[str, str], topic: str = TOPIC_ARN) -> Run:
     """Run ``spec`` on a project holding ``tests`` (relative path to file text).
 
     Args:
         spec: The buildspec to run.
         tests: Files of the project, e.g. ``{"tests/test_a.py": "def test..."}``.
+        topic: The value of ``SNS_TOPIC_ARN`` in the build's environment.
 
     Returns:
         The build and the stand-in ``aws`` calls.
@@ -115,7 +116,7 @@ def run_case(spec: Buildspec, tests: dict[str, str]) -> Run:
         env = {
             "PATH": path,
             "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
-            "SNS_TOPIC_ARN": TOPIC_ARN,
+            "SNS_TOPIC_ARN": topic,
         }
         result = run_buildspec(
             spec,
@@ -141,13 +142,19 @@ def run_case(spec: Buildspec, tests: dict[str, str]) -> Run:
 def _spec_of(value: Any, what: str) -> Buildspec:
     expect(
         isinstance(value, Buildspec),
-        f"{what} returned {type(value).__name__}, not a Buildspec (end with .build_spec())",
+        f"{what} returned {type(value).__name__}, not a Buildspec: return the finished "
+        "buildspec, not the builder or its text",
     )
     return value
 
 
+def _broken_rule(finding: Any) -> str:
+    # The rule a finding names, without the linter's fix: lint_text shows the learner that.
+    return f"line {finding.line}: {finding.code} {finding.message}"
+
+
 def _lint_errors(spec: Buildspec) -> list[str]:
-    return [f.format() for f in lint_text(dumps(spec)) if f.severity == "error"]
+    return [_broken_rule(f) for f in lint_text(dumps(spec)) if f.severity == "error"]
 
 
 def _commands(spec: Buildspec, phase: str) -> tuple[str, ...]:
@@ -171,10 +178,18 @@ def _junit_reports(run: Run, path: str) -> list[Any]:
     points=2,
     needs=("unit_test_buildspec",),
     hint=(
-        "Build it with BuildspecBuilder and end with .build_spec(): one build-phase command "
-        "that runs pytest on test_path and writes JUnit XML to reports/unit.xml "
-        "(--junitxml), with nothing that hides pytest's exit code."
+        "The build phase (not install, pre_build or post_build) must run pytest on exactly "
+        "the folder it is given, write the JUnit XML report to reports/unit.xml, and let "
+        "pytest's exit code reach CodeBuild: nothing after it or around it may turn a "
+        "failure into success."
     ),
+    concept=(
+        "CodeBuild fails a phase when one of its commands exits non-zero, and a failed "
+        "build phase fails the build; the report file is what CodeBuild shows as test "
+        "results. A buildspec that swallows the exit code, or tests the wrong folder, "
+        "reports green on broken code."
+    ),
+    lesson="07#What CodeBuild does with a buildspec",
     defined_in="the cell under 'Exercise 1'",
 )
 def build_runs_pytest_with_junit(unit_test_buildspec: Callable[[str], Any]) -> None:
@@ -183,8 +198,11 @@ def build_runs_pytest_with_junit(unit_test_buildspec: Callable[[str], Any]) -> N
         spec = _spec_of(unit_test_buildspec("tests/unit"), "unit_test_buildspec('tests/unit')")
         errors = _lint_errors(spec)
         expect(not errors, f"the buildspec does not lint: {errors[:1]}")
-        build = " ".join(_commands(spec, "build"))
-        expect("pytest" in build, f"the build phase runs no pytest; its commands: {list(build)}")
+        build = _commands(spec, "build")
+        expect(
+            any("pytest" in command for command in build),
+            f"the build phase runs no pytest; its commands: {list(build)}",
+        )
     with case("tests/unit holds one passing test"):
         run = run_case(spec, {"tests/unit/test_ok.py": _PASSING})
         expect(
@@ -194,7 +212,8 @@ def build_runs_pytest_with_junit(unit_test_buildspec: Callable[[str], Any]) -> N
         )
         expect(
             "reports/unit.xml" in run.files,
-            "no JUnit file at reports/unit.xml after the build (pass --junitxml=reports/unit.xml)",
+            "no JUnit file at reports/unit.xml after the build: pytest must write its JUnit "
+            "XML report to that path",
         )
     with case("tests/unit holds one failing test"):
         run = run_case(spec, {"tests/unit/test_broken.py": _FAILING})
@@ -208,6 +227,12 @@ def build_runs_pytest_with_junit(unit_test_buildspec: Callable[[str], Any]) -> N
         spec = _spec_of(unit_test_buildspec("checks"), "unit_test_buildspec('checks')")
         run = run_case(spec, {"checks/test_x.py": _FAILING, "tests/unit/test_ok.py": _PASSING})
         expect(run.result.status == "FAILED", "the failing test in checks/ passed the build")
+    with hidden_case(
+        "pytest runs only the tests under test_path: a failing test elsewhere is not run"
+    ):
+        spec = _spec_of(unit_test_buildspec("checks"), "unit_test_buildspec('checks')")
+        run = run_case(spec, {"checks/test_x.py": _PASSING, "tests/unit/test_y.py": _FAILING})
+        expect(run.result.status == "SUCCEEDED", f"buildStatus is {run.result.status}")
     # END HIDDEN CASES
 
 
@@ -223,15 +248,40 @@ def _base_spec() -> Buildspec:
     )
 
 
+# BEGIN HIDDEN CASES
+
+
+def _rich_spec() -> Buildspec:
+    """A buildspec with variables, artifacts and a report group of its own already."""
+    return (
+        BuildspecBuilder()
+        .variables(STAGE="test")
+        .build("python -m pytest tests --junitxml=reports/unit.xml", "ruff check .")
+        .report("lint", files=["ruff.xml"], base_directory="lint", file_format="JUNITXML")
+        .artifacts(files=["model.tar.gz"])
+        .build_spec()
+    )
+
+
+# END HIDDEN CASES
+
+
 @check(
     "07.2",
     points=2,
     needs=("with_unit_report",),
     hint=(
-        "Add one report group with BuildspecBuilder(spec).report(...): its base_directory "
-        "and files together must name the file pytest wrote (reports/unit.xml), and its "
-        "file format is JUNITXML. Leave the phases as they are."
+        "Return a new buildspec: everything the given one has, unchanged, plus one report "
+        "group. A report group finds its files relative to its base directory, so the two "
+        "together must name the file pytest wrote, and its file format must be the JUnit XML "
+        "format CodeBuild knows."
     ),
+    concept=(
+        "CodeBuild reads test results only from the files a report group names, in the format "
+        "the group declares; a path or format that does not fit leaves the Reports tab empty "
+        "while the build still passes, so nobody notices."
+    ),
+    lesson="07#Reports: test results CodeBuild can show",
     defined_in="the cell under 'Exercise 2'",
 )
 def report_group_reads_junit(with_unit_report: Callable[[Buildspec], Any]) -> None:
@@ -257,8 +307,8 @@ def report_group_reads_junit(with_unit_report: Callable[[Buildspec], Any]) -> No
         groups = {r.name: list(r.files) for r in run.result.reports}
         expect(
             bool(found),
-            f"no report group read reports/unit.xml (groups found files: {groups}); check "
-            "base_directory='reports' and files=['unit.xml']",
+            f"no report group read reports/unit.xml (groups found files: {groups}); a group's "
+            "files are relative to its base directory",
         )
         expect(found[0].total == 2, f"the report shows {found[0].total} tests, expected 2")
     # BEGIN HIDDEN CASES
@@ -266,6 +316,14 @@ def report_group_reads_junit(with_unit_report: Callable[[Buildspec], Any]) -> No
         expect(to_dict(base) == before, "changed")
     with hidden_case("the phases are kept as they are: only a report group is added"):
         expect(to_dict(spec)["phases"] == before["phases"], "the phases differ")
+    with hidden_case(
+        "everything else the buildspec has is kept: its variables, artifacts and report groups"
+    ):
+        rich = _rich_spec()
+        kept = to_dict(rich)
+        got = to_dict(_spec_of(with_unit_report(rich), "with_unit_report(spec)"))
+        groups = got.pop("reports", {})
+        expect(set(kept.pop("reports")) < set(groups) and got == kept, "something was lost")
     # END HIDDEN CASES
 
 
@@ -276,16 +334,37 @@ def _alert_base(build: str) -> Buildspec:
     return BuildspecBuilder().build(build).build_spec()
 
 
+def _names_topic(call: str, topic: str) -> bool:
+    return re.search(rf"--topic-arn[ =]{re.escape(topic)}(\s|$)", call) is not None
+
+
+def _command(call: str) -> str:
+    """The service and command of a recorded aws call, e.g. ``sns publish``: not its options,
+    which would repeat the learner's line (close to the answer) back."""
+    return " ".join(call.split()[:2])
+
+
+def _topic_given(call: str) -> str:
+    found = re.search(r"--topic-arn[ =](\S*)", call)
+    return f"--topic-arn {found[1]!r}" if found else "no --topic-arn"
+
+
 @check(
     "07.3",
     points=2,
     needs=("with_failure_alert",),
     hint=(
-        "Add one post_build command that runs aws sns publish with --topic-arn "
-        '"$SNS_TOPIC_ARN" only when CODEBUILD_BUILD_SUCCEEDING is 0, and exits 0 otherwise: '
-        "write it as if ...; then ...; fi, because a bare `[ ... ] && aws ...` exits 1 on a "
-        "green build and fails post_build."
+        "Add one post_build command, keep everything else: it publishes one SNS message to "
+        "the topic whose ARN the build's SNS_TOPIC_ARN variable holds (read it at run time), "
+        "only when CODEBUILD_BUILD_SUCCEEDING says the build failed, and it must itself exit "
+        "0 when there is nothing to send: a shell test that is false exits 1."
     ),
+    concept=(
+        "post_build runs after build whether build passed or failed, and CodeBuild tells it "
+        "which through CODEBUILD_BUILD_SUCCEEDING; any command in it that exits non-zero "
+        "fails the build, so an alert must never be the thing that turns a green build red."
+    ),
+    lesson="07#Tell someone how the build went: SNS from `post_build`",
     defined_in="the cell under 'Exercise 3'",
 )
 def alert_only_on_failure(with_failure_alert: Callable[[Buildspec], Any]) -> None:
@@ -301,16 +380,21 @@ def alert_only_on_failure(with_failure_alert: Callable[[Buildspec], Any]) -> Non
         expect(run.result.status == "FAILED", f"buildStatus is {run.result.status}, not FAILED")
         expect(len(run.aws_calls) == 1, f"aws was called {len(run.aws_calls)} times, expected 1")
         call = run.aws_calls[0]
-        expect(call.startswith("sns publish"), f"aws was called as 'aws {call}', not sns publish")
         expect(
-            re.search(rf"--topic-arn[ =]{re.escape(TOPIC_ARN)}(\s|$)", call) is not None,
-            f"'aws {call}' does not pass --topic-arn \"$SNS_TOPIC_ARN\"",
+            call.startswith("sns publish"),
+            f"aws was called as 'aws {_command(call)}', not sns publish",
+        )
+        expect(
+            _names_topic(call, TOPIC_ARN),
+            f"sns publish does not name the topic of SNS_TOPIC_ARN with --topic-arn (it got "
+            f"{_topic_given(call)})",
         )
     with case("a build whose build phase succeeds"):
         run = run_case(with_failure_alert(_alert_base("true")), {})
         expect(
             not run.aws_calls,
-            f"aws was called on a green build: 'aws {run.aws_calls[0] if run.aws_calls else ''}'",
+            f"aws {_command(run.aws_calls[0]) if run.aws_calls else ''} was called on a green "
+            "build",
         )
         expect(
             run.result.status == "SUCCEEDED",
@@ -322,6 +406,12 @@ def alert_only_on_failure(with_failure_alert: Callable[[Buildspec], Any]) -> Non
         expect(to_dict(base) == before, "changed")
     with hidden_case("the build phase is kept as it is: only post_build gains the alert"):
         expect(_commands(spec, "build") == ("exit 1",), "the build phase changed")
+    with hidden_case(
+        "the topic is read from SNS_TOPIC_ARN when the build runs, whichever topic it holds"
+    ):
+        other = TOPIC_ARN.replace("build-alerts", "ml-team-alerts")
+        run = run_case(with_failure_alert(_alert_base("exit 1")), {}, topic=other)
+        expect(len(run.aws_calls) == 1 and _names_topic(run.aws_calls[0], other), "another")
     with hidden_case("a build that fails before its build phase ends without running post_build"):
         base = BuildspecBuilder().pre_build("exit 1").build("true").build_spec()
         run = run_case(with_failure_alert(base), {})
@@ -373,17 +463,30 @@ def _without_install(spec: Buildspec) -> Buildspec:
     points=3,
     needs=("FIXED",),
     hint=(
-        "Add `version: 0.2`, quote the python version, move pytest into build (without "
-        "`|| true`), install from a pinned requirements file, and use file-format JUNITXML."
+        "Fix each rule the linter names (the buildspec's version, how the runtime version is "
+        "written, the report's file format) until lint_text finds nothing; then the tests "
+        "belong in the build phase with their exit code intact, every install names an exact "
+        "version, and the report group must read the file pytest writes."
     ),
+    concept=(
+        "A buildspec is a contract with CodeBuild: only a non-zero exit in build fails the "
+        "build, only a pinned install builds the same thing twice, and only a report group "
+        "that finds the JUnit file shows the results. Each fix closes one way a broken model "
+        "could ship with a green build."
+    ),
+    lesson="07#Classic traps: a tutorial-style buildspec",
     defined_in="the cell under 'Exercise 4'",
 )
 def broken_buildspec_fixed(FIXED: Any) -> None:
     """The fixed text lints clean, pins installs, and fails the build on a failing test."""
     with case("FIXED, linted"):
         expect(isinstance(FIXED, str), f"FIXED is {type(FIXED).__name__}, not buildspec text")
-        findings = [f.format() for f in lint_text(FIXED, path="buildspec.yml")]
-        expect(not findings, f"{len(findings)} lint finding(s), first: {findings[:1]}")
+        findings = [_broken_rule(f) for f in lint_text(FIXED, path="buildspec.yml")]
+        expect(
+            not findings,
+            f"{len(findings)} lint finding(s), first: {findings[0] if findings else ''} "
+            "(lint_text(FIXED) says how to fix each)",
+        )
         try:
             spec = loads(FIXED)
         except BuildspecError as error:

@@ -9,7 +9,8 @@ course holds only them) use :func:`course_pipeline`, the toolkit's
 ``ml_pipeline``, which is the answer to no exercise here:
 
 * 08.1: ``declare_pipeline()`` validates clean, and its four stages hold Source,
-  Build, Test and Deploy actions, in that order.
+  Build, Test and Deploy actions, in that order. The source may be a
+  CodeConnections connection (the course's default) or a CodeCommit repository.
 * 08.2: ``with_approval`` on the course pipeline without its approval stage puts
   the approval directly before ``DeployStaging``, and a rejection stops it.
 * 08.3: ``stages_that_ran`` on a green execution, and ``run_with_failure`` with
@@ -41,6 +42,10 @@ from mlcicd.pipeline import actions as act
 ROLE = "arn:aws:iam::123456789012:role/churn-pipeline"
 STORE = {"type": "S3", "location": "churn-pipeline-artifacts"}
 NOT_RUN = "NotRun"
+
+#: The source providers Exercise 1 accepts: a CodeConnections connection (GitHub and the
+#: like; the API still calls it CodeStarSourceConnection) or a CodeCommit repository.
+SOURCE_PROVIDERS = frozenset({"CodeStarSourceConnection", "CodeCommit"})
 
 
 def _categories(stage: Stage) -> set[str]:
@@ -144,6 +149,19 @@ def two_deploys() -> Pipeline:
     return Pipeline("two-deploys", ROLE, stages, artifact_store=STORE)
 
 
+def named_otherwise() -> Pipeline:
+    """Source, Build, DeployChecks (tests only), Staging (the first deploy), Production."""
+    checks = replace(_test("DeployChecks"), name="DeployChecks")
+    stages = (
+        _source(),
+        _build(),
+        checks,
+        _deploy("Staging", "churn-staging"),
+        _deploy("Production", "churn-production"),
+    )
+    return Pipeline("named-otherwise", ROLE, stages, artifact_store=STORE)
+
+
 # END HIDDEN CASES
 
 
@@ -155,10 +173,18 @@ def two_deploys() -> Pipeline:
     points=2,
     needs=("declare_pipeline",),
     hint=(
-        "Four Stage(...)s in order: a codecommit_source, a codebuild_action writing "
-        "BuildOutput, a codebuild_action with category='Test', a cloudformation_deploy; "
-        "print(validate(declare_pipeline())) shows what is left to fix."
+        "Four stages in the order the instructions list, one action each: a source from a "
+        "repository, a build in CodeBuild that writes the artifact the deploy reads, tests "
+        "in CodeBuild in the Test category, and a CloudFormation deploy of the template the "
+        "build wrote; validate reports nothing for a pipeline that is right."
     ),
+    concept=(
+        "A pipeline is a chain of hand-offs: each stage reads what an earlier stage wrote, "
+        "and the deploy comes last, after a Test stage, so nothing untested reaches an "
+        "environment. The action category is what tells CodePipeline (and validate) which "
+        "action is a gate."
+    ),
+    lesson="08#The stages of an ML pipeline",
     defined_in="the cell under 'Exercise 1'",
 )
 def pipeline_declared(declare_pipeline: Callable[[], Any]) -> None:
@@ -176,6 +202,16 @@ def pipeline_declared(declare_pipeline: Callable[[], Any]) -> None:
             f"the stages' action categories are {kinds}, expected {wanted}",
         )
     # BEGIN HIDDEN CASES
+    with hidden_case("the source is a CodeConnections connection or a CodeCommit repository"):
+        providers = {action.action_type_id.provider for action in pipeline.stages[0].actions}
+        expect(providers <= SOURCE_PROVIDERS, f"the Source stage uses {providers}")
+    with hidden_case("the deploy reads its template from the artifact the Build stage writes"):
+        written = {
+            name for action in pipeline.stages[1].actions for name in action.output_artifacts
+        }
+        for action in pipeline.stages[3].actions:
+            artifact = action.configuration.get("TemplatePath", "").partition("::")[0]
+            expect(artifact in written, f"the template comes from {artifact!r}")
     with hidden_case("the Test stage's action runs in CodeBuild"):
         providers = {action.action_type_id.provider for action in pipeline.stages[2].actions}
         expect(providers == {"CodeBuild"}, f"the Test stage runs {providers}")
@@ -229,10 +265,17 @@ def _rejection_stops(pipeline: Pipeline, first_deploy: str) -> None:
     points=2,
     needs=("with_approval",),
     hint=(
-        "The approval is a stage of its own, directly before the first stage that deploys, "
-        "and every given stage stays, in order; return a new pipeline rather than changing "
-        "the one you were given (lesson 08, 'Manual approval')."
+        "The approval is a stage of its own, directly before the first stage that holds a "
+        "Deploy action (whatever the stages are called), and every given stage stays, in "
+        "order; return a new pipeline rather than changing the one you were given."
     ),
+    concept=(
+        "A manual approval gates what comes after it: placed right before the first deploy, "
+        "it stops every environment until a person says yes, and costs nothing to the "
+        "stages that only build and test. The category of an action, not a stage's name, "
+        "says what the stage does."
+    ),
+    lesson="08#Manual approval",
     defined_in="the cell under 'Exercise 2'",
 )
 def approval_before_deploy(with_approval: Callable[[Pipeline], Any]) -> None:
@@ -246,7 +289,11 @@ def approval_before_deploy(with_approval: Callable[[Pipeline], Any]) -> None:
     # BEGIN HIDDEN CASES
     with hidden_case("with the approval approved, every stage runs and the pipeline succeeds"):
         expect(simulate(pipeline, approvals="approve").succeeded, "the execution failed")
-    for make, first_deploy in ((four_stages, "Deploy"), (two_deploys, "DeployStaging")):
+    for make, first_deploy in (
+        (four_stages, "Deploy"),
+        (two_deploys, "DeployStaging"),
+        (named_otherwise, "Staging"),
+    ):
         with hidden_case(
             "exactly one approval stage goes directly before the first deploy stage, every "
             "given stage stays in order, and the result validates clean"
@@ -294,9 +341,16 @@ def _ran_before_failure(
     needs=("run_with_failure", "stages_that_ran"),
     hint=(
         "run_with_failure: simulate lets you choose each action's outcome and each "
-        "approval's answer; stages_that_ran: the stages whose status shows they ran, by name, "
-        "in pipeline order (lesson 08, 'A failed test stops the pipeline')."
+        "approval's answer, and only the action you are given may fail; stages_that_ran: "
+        "every stage whose status shows it ran, the failed one included, by name, in "
+        "pipeline order."
     ),
+    concept=(
+        "When an action fails, its stage fails and CodePipeline starts no later stage in that "
+        "execution: the stages that ran are exactly those up to the failure. That is what "
+        "makes a Test stage a gate in front of a deploy."
+    ),
+    lesson="08#A failed test stops the pipeline",
     defined_in="the cell under 'Exercise 3'",
 )
 def failing_test_stops_deploy(
@@ -358,7 +412,7 @@ def _release_actions(stage: Any) -> None:
     )
     expect(
         e2e.action_type_id.category == "Test",
-        f"E2EOnGreen is a {e2e.action_type_id.category} action; give it category='Test'",
+        f"E2EOnGreen is a {e2e.action_type_id.category} action, not a Test action",
     )
     expect(
         e2e.run_order > deploy.run_order,
@@ -380,10 +434,16 @@ def _simulated(pipeline: Pipeline, **options: Any) -> Execution:
     points=3,
     needs=("release_stage",),
     hint=(
-        "One stage, 'Release': deploy green first, then run the end-to-end tests against "
-        "green; run orders say which action waits for which (lesson 08, 'Blue/green: test "
-        "green before traffic shifts')."
+        "One stage, 'Release': deploy green first from the template the build wrote, then run "
+        "the end-to-end tests against green as a Test action; run orders say which action "
+        "waits for which."
     ),
+    concept=(
+        "Blue/green keeps users on blue while green is deployed and tested; traffic moves "
+        "only when the tests on green pass. Within a stage, a higher run order waits for the "
+        "lower ones, so the order is what makes the tests run against a deployed green."
+    ),
+    lesson="08#Blue/green: test green before traffic shifts",
     defined_in="the cell under 'Exercise 4'",
 )
 def blue_green_release(release_stage: Callable[[], Any]) -> None:
@@ -402,6 +462,9 @@ def blue_green_release(release_stage: Callable[[], Any]) -> None:
             f"the execution ended {execution.status}, traffic shifted: {release.traffic_shifted}",
         )
     # BEGIN HIDDEN CASES
+    with hidden_case("DeployGreen deploys the template from the artifact the Build stage writes"):
+        path = {a.name: a for a in stage.actions}["DeployGreen"].configuration.get("TemplatePath")
+        expect(str(path).partition("::")[0] == "BuildOutput", f"it reads {path!r}")
     with hidden_case("the pipeline with your Release stage validates without errors"):
         errors = [f.format() for f in validate(pipeline) if f.severity == "error"]
         expect(not errors, f"validation error(s), first: {errors[:1]}")

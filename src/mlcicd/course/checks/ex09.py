@@ -104,8 +104,8 @@ def _raises_assertion(call: Callable[[], Any], what: str) -> None:
     except RuntimeError as error:
         expect(
             "AssertionError" not in str(error),
-            f"{what} raised jsii's RuntimeError, not AssertionError; wrap the CDK "
-            "assertions in `with cdk_assertion():`",
+            f"{what} raised jsii's RuntimeError, not AssertionError: a failed CDK assertion "
+            "must reach the caller as AssertionError (that is what cdk_assertion does)",
         )
         raise
     expect(False, f"{what} returned {result!r} instead of raising AssertionError")
@@ -147,6 +147,12 @@ def unsafe_buckets() -> list[tuple[str, dict[str, Any]]]:
             lambda p: p.pop("BucketEncryption"),
         ),
         (
+            "a bucket whose encryption rule names no SSEAlgorithm raises AssertionError",
+            lambda p: p.update(
+                BucketEncryption={"ServerSideEncryptionConfiguration": [{"BucketKeyEnabled": True}]}
+            ),
+        ),
+        (
             "a bucket raises AssertionError unless all four public-access flags are True",
             lambda p: p["PublicAccessBlockConfiguration"].update(RestrictPublicBuckets=False),
         ),
@@ -159,6 +165,18 @@ def unsafe_buckets() -> list[tuple[str, dict[str, Any]]]:
         change(_properties(data, BUCKET))
         found.append((rule, data))
     return found
+
+
+def split_safety() -> dict[str, Any]:
+    """Two buckets, each with only some of the three safety properties: neither is safe."""
+    data = course_template()
+    name = logical_id(data, BUCKET)
+    props = data["Resources"][name]["Properties"]
+    other = copy.deepcopy(data["Resources"][name])
+    props.pop("BucketEncryption")
+    other["Properties"].pop("VersioningConfiguration")
+    data["Resources"]["LogsBucket"] = other
+    return data
 
 
 def kms_bucket() -> dict[str, Any]:
@@ -185,10 +203,18 @@ def kms_bucket() -> dict[str, Any]:
     points=2,
     needs=("assert_bucket_is_safe",),
     hint=(
-        "Inside `with cdk_assertion():`, assert has_resource_properties on the template for "
-        "'AWS::S3::Bucket' with VersioningConfiguration Status 'Enabled', a BucketEncryption whose "
-        "SSEAlgorithm is Match.any_value(), and all four PublicAccessBlockConfiguration flags True."
+        "One bucket must have all three: versioning whose status is Enabled, a default "
+        "encryption rule that names an algorithm (any algorithm, and the rule may hold more "
+        "keys), and all four public-access flags true; a failed CDK assertion must reach the "
+        "caller as AssertionError, which is what cdk_assertion is for."
     ),
+    concept=(
+        "A fine-grained assertion states only what must hold, so the CDK may add properties "
+        "without breaking it. Nested dicts in a has_resource_properties pattern match "
+        "partially, but a plain dict inside Match.array_with or Match.serialized_json must "
+        "equal the value exactly: wrap it in Match.object_like to let the template hold more."
+    ),
+    lesson="09#Fine-grained assertions",
     defined_in="the cell under 'Exercise 1'",
     requires=REQUIRES,
 )
@@ -204,7 +230,16 @@ def bucket_is_safe(assert_bucket_is_safe: Callable[[Any], Any]) -> None:
     for rule, data in unsafe_buckets():
         with hidden_case(rule):
             _raises_assertion(lambda d=data: assert_bucket_is_safe(as_template(d)), "your function")
-    with hidden_case("a bucket encrypted with any algorithm counts as encrypted"):
+    with hidden_case(
+        "versioning, encryption and public-access blocking must hold on the same bucket"
+    ):
+        _raises_assertion(
+            lambda: assert_bucket_is_safe(as_template(split_safety())), "your function"
+        )
+    with hidden_case(
+        "a KMS-encrypted bucket is safe too: any SSEAlgorithm counts, and its encryption rule "
+        "may name a key id beside it, so match that rule partially"
+    ):
         _passes(lambda: assert_bucket_is_safe(as_template(kms_bucket())), "your function")
     # END HIDDEN CASES
 
@@ -236,6 +271,16 @@ def _no_pytest(spec: dict[str, Any]) -> None:
     spec["phases"]["build"]["commands"] = ["python -m unittest discover tests/integration"]
 
 
+def _other_folder(spec: dict[str, Any]) -> None:
+    commands = spec["phases"]["build"]["commands"]
+    commands[0] = commands[0].replace("tests/integration", "tests/integration_slow", 1)
+
+
+def _only_echoed(spec: dict[str, Any]) -> None:
+    command = spec["phases"]["build"]["commands"][0]
+    spec["phases"]["build"]["commands"] = [f"echo skipped: {command}"]
+
+
 def _tests_in_install(spec: dict[str, Any]) -> None:
     spec["phases"]["install"]["commands"].append(spec["phases"]["build"]["commands"][0])
     spec["phases"]["build"]["commands"] = ["echo no tests here"]
@@ -249,6 +294,14 @@ BROKEN_BUILDSPECS: tuple[tuple[str, Callable[[dict[str, Any]], None]], ...] = (
     ),
     ("a report group not named after the layer raises AssertionError", _rename_report),
     ("a build phase that does not run pytest on the layer raises AssertionError", _no_pytest),
+    (
+        "pytest on another folder whose name only begins like the layer's raises AssertionError",
+        _other_folder,
+    ),
+    (
+        "a command that only mentions pytest, not starting with it, raises AssertionError",
+        _only_echoed,
+    ),
     ("pytest run in another phase than build raises AssertionError", _tests_in_install),
 )
 
@@ -260,11 +313,18 @@ BROKEN_BUILDSPECS: tuple[tuple[str, Callable[[dict[str, Any]], None]], ...] = (
     points=2,
     needs=("assert_runs_layer",),
     hint=(
-        "Match the AWS::CodeBuild::Project by its Name, and its Source.BuildSpec with "
-        "Match.serialized_json(Match.object_like(...)): phases.build.commands must hold a "
-        "command matching Match.string_like_regexp of '^pytest tests/<layer>', and reports a "
-        "group named after the layer whose file-format is JUNITXML."
+        "Find the project by its Name. Its buildspec is JSON text, so match it parsed: one "
+        "build-phase command must start by running pytest on the layer's own folder (a longer "
+        "folder name is another folder), and a report group named after the layer must use "
+        "the JUnit XML format. The buildspec holds more than you test for."
     ),
+    concept=(
+        "Match.serialized_json parses the text and matches the parsed value, but a plain dict "
+        "in it (or in Match.array_with) must equal the value exactly; Match.object_like lets "
+        "the buildspec hold more keys than the pattern names, and a regular expression must be "
+        "anchored to say 'starts with'."
+    ),
+    lesson="09#A buildspec inside the template",
     defined_in="the cell under 'Exercise 2'",
     requires=REQUIRES,
 )
@@ -333,10 +393,16 @@ def _role_id(pipeline_role_id: Callable[[Any], Any], data: dict[str, Any]) -> No
     points=2,
     needs=("pipeline_role_id",),
     hint=(
-        "Put a Capture() where the id stands in the AWS::CodePipeline::Pipeline's "
-        "{'RoleArn': {'Fn::GetAtt': [..., 'Arn']}}, assert the pattern on the template, then "
-        "return the capture's as_string()."
+        "Read the id from the template you are given, never write it down: the pipeline's "
+        "role ARN is an attribute reference whose first element is the role's logical id, so "
+        "let the assertion capture what stands there and return the captured value as a str."
     ),
+    concept=(
+        "Logical ids carry a hash the CDK computes, and a role is named in the template only "
+        "by reference; a Capture in the pattern reads the value the match found, so the test "
+        "follows the template instead of a copy of it."
+    ),
+    lesson="09#Capture: which role does a build run as?",
     defined_in="the cell under 'Exercise 3'",
     requires=REQUIRES,
 )
@@ -448,6 +514,21 @@ def small_iam_template() -> dict[str, Any]:
     }
 
 
+def two_policies_template() -> dict[str, Any]:
+    """One role with two policies of plain Allow lists: both policies add actions."""
+    role = {"Type": ROLE, "Properties": {"AssumeRolePolicyDocument": {}}}
+    allow = {"Effect": "Allow", "Resource": "*"}
+    return {
+        "Resources": {
+            "TrainRole": role,
+            "ReadPolicy": _policy(["TrainRole"], {**allow, "Action": ["s3:GetObject"]}),
+            "TrainPolicy": _policy(
+                ["TrainRole"], {**allow, "Action": ["sagemaker:CreateTrainingJob"]}
+            ),
+        }
+    }
+
+
 # END HIDDEN CASES
 
 
@@ -456,10 +537,17 @@ def small_iam_template() -> dict[str, Any]:
     points=2,
     needs=("allowed_actions",),
     hint=(
-        "Loop over template['Resources'].values(); keep Type 'AWS::IAM::Policy' whose "
-        "Properties.Roles holds {'Ref': role_id}; for each statement with Effect 'Allow' add its "
-        "Action (wrap a str in a list first) to a set."
+        "Every IAM policy resource that names the role among its roles counts, and a policy "
+        "may name several roles; from each, only statements that allow add actions, an Action "
+        "is one string or a list of them, and the answer is a set, empty when no policy names "
+        "the role."
     ),
+    concept=(
+        "In a template, a role's permissions are spread over the policies attached to it; "
+        "least privilege is judged on their union of Allow statements, which is why each form "
+        "IAM accepts (a string or a list, a shared policy, a Deny) must be read right."
+    ),
+    lesson="09#Least privilege: read the IAM policies",
     defined_in="the cell under 'Exercise 4'",
     requires=REQUIRES,
 )
@@ -478,6 +566,11 @@ def actions_of_role(allowed_actions: Callable[[dict[str, Any], str], Any]) -> No
             "the set holds every action the role's policies allow, and nothing else",
             course,
             pipeline_role(course),
+        ),
+        (
+            "every policy that names the role adds its actions, not only the first one found",
+            two_policies_template(),
+            "TrainRole",
         ),
         (
             "a Deny statement allows nothing, and an Action given as a str is one action",
@@ -537,9 +630,16 @@ def two_errors_template() -> dict[str, Any]:
     points=2,
     needs=("lint_errors",),
     hint=(
-        "Keep the findings of lint_template(template) whose is_error is true and return their "
-        "codes, sorted: a W... code is a warning, not an error."
+        "Only errors count: a warning or an informational finding is left out. Return the "
+        "rule codes themselves (text, not findings), as a list, in sorted order whatever "
+        "order cfn-lint reports them in, and an empty list when there is no error."
     ),
+    concept=(
+        "cfn-lint's errors are what CloudFormation would reject or what cannot work; its "
+        "warnings are advice. A static gate fails the build on errors only, and a sorted list "
+        "compares the same way on every run."
+    ),
+    lesson="09#cfn-lint: would CloudFormation accept it?",
     defined_in="the cell under 'Exercise 5'",
     requires=REQUIRES,
 )
