@@ -1,22 +1,32 @@
 """Exercise 05's checkpoints: right answers pass, each plausible wrong one fails and says why.
 
-Each checkpoint is also run as the learner's release ships it (``public_checks``):
-the reference passes and the stub fails its public cases, and a wrong answer
-that only a hidden case catches passes them, then fails graded with the rule.
+``MUTANTS`` holds at least five plausible wrong answers per checkpoint, written as
+code; the harness in ``checkpoint_mutants`` asserts each fails its checkpoint graded,
+with a line that gives no solution away. Each checkpoint is also run as the learner's
+release ships it (``public_checks``): the reference passes and the stub fails its
+public cases, and a wrong answer that only a hidden case catches passes them, then
+fails graded with the rule.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
 import pandas as pd
 import pytest
+from checkpoint_mutants import Wrong, mutant_tests
 
 from churn.data import to_csv_bytes
 from churn.notify import parse_notification
-from churn.registry import ensure_model_package_group, latest_approved, register_model_version
+from churn.registry import (
+    ensure_model_package_group,
+    latest_approved,
+    list_versions,
+    register_model_version,
+)
 from mlcicd.course.checkpoint import evaluate
 from mlcicd.course.hidden import check_module_path, public_checks, strip_hidden
 
@@ -63,7 +73,11 @@ def ecr_pull_policy(repository_arn: str) -> dict[str, Any]:
             {"Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"},
             {
                 "Effect": "Allow",
-                "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+                "Action": [
+                    "ecr:BatchGetImage",
+                    "ecr:BatchCheckLayerAvailability",
+                    "ecr:GetDownloadUrlForLayer",
+                ],
                 "Resource": repository_arn,
             },
         ],
@@ -95,6 +109,7 @@ RIGHT: dict[str, tuple[str, Callable[..., Any]]] = {
     "05.5": ("register_candidate", register_candidate),
 }
 POINTS = {"05.1": 1, "05.2": 2, "05.3": 2, "05.4": 3, "05.5": 2}
+REFERENCE = {name: function for name, function in RIGHT.values()}
 
 
 @pytest.mark.parametrize("checkpoint_id", sorted(RIGHT))
@@ -150,6 +165,10 @@ def test_the_public_cases_pass_the_reference_and_fail_the_stub(checkpoint_id: st
 
 
 # Wrong answers -----------------------------------------------------------------
+#
+# Each is a mistake a learner makes, written as code. MUTANTS (below) lists them per
+# checkpoint; SAYS_WHY checks what the line of some says; HIDDEN_ONLY the ones that
+# only a hidden case catches.
 
 
 def upload_with_index(s3: Any, bucket: str, key: str, frame: pd.DataFrame) -> dict[str, Any]:
@@ -165,6 +184,35 @@ def upload_returning_etag_only(s3: Any, bucket: str, key: str, frame: pd.DataFra
 def upload_with_wrong_size(s3: Any, bucket: str, key: str, frame: pd.DataFrame) -> dict[str, Any]:
     result = upload_training_csv(s3, bucket, key, frame)
     return {**result, "size": len(frame)}
+
+
+def upload_quoting_the_key(s3: Any, bucket: str, key: str, frame: pd.DataFrame) -> dict[str, Any]:
+    # URL-quotes the key, as if S3 keys had to be URLs: "a b" is stored as "a%20b".
+    return upload_training_csv(s3, bucket, quote(key), frame) | {"key": key}
+
+
+def upload_counting_characters(
+    s3: Any, bucket: str, key: str, frame: pd.DataFrame
+) -> dict[str, Any]:
+    text = frame.to_csv(index=False)
+    response = s3.put_object(Bucket=bucket, Key=key, Body=text.encode())
+    return {"key": key, "etag": response["ETag"], "size": len(text)}
+
+
+def upload_as_latin1(s3: Any, bucket: str, key: str, frame: pd.DataFrame) -> dict[str, Any]:
+    body = frame.to_csv(index=False).encode("latin-1")
+    response = s3.put_object(Bucket=bucket, Key=key, Body=body)
+    return {"key": key, "etag": response["ETag"], "size": len(body)}
+
+
+def upload_returning_the_uri(s3: Any, bucket: str, key: str, frame: pd.DataFrame) -> dict[str, Any]:
+    return upload_training_csv(s3, bucket, key, frame) | {"key": f"s3://{bucket}/{key}"}
+
+
+def upload_to_the_notebooks_bucket(
+    s3: Any, bucket: str, key: str, frame: pd.DataFrame
+) -> dict[str, Any]:
+    return upload_training_csv(s3, "churn-data", key, frame)
 
 
 def receive_once(sqs: Any, queue_url: str) -> list[dict[str, Any]]:
@@ -194,6 +242,55 @@ def return_raw_messages(sqs: Any, queue_url: str) -> list[dict[str, Any]]:
     return alerts
 
 
+def json_load_the_body(sqs: Any, queue_url: str) -> list[dict[str, Any]]:
+    # Reads the body as the message itself: right with raw delivery, wrong in SNS's envelope.
+    alerts = []
+    while messages := sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get(
+        "Messages", []
+    ):
+        for message in messages:
+            alerts.append(json.loads(message["Body"]))
+            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+    return alerts
+
+
+def receive_three_times(sqs: Any, queue_url: str) -> list[dict[str, Any]]:
+    # "A few tries", as for a wait: enough for 30 messages when every batch is full.
+    alerts = []
+    for _ in range(3):
+        answer = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10)
+        for message in answer.get("Messages", []):
+            alerts.append(parse_notification(message["Body"]))
+            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+    return alerts
+
+
+def stop_on_a_short_batch(sqs: Any, queue_url: str) -> list[dict[str, Any]]:
+    # Takes a batch of fewer than 10 for the last one; SQS may return fewer while more wait.
+    alerts = []
+    while True:
+        messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get(
+            "Messages", []
+        )
+        for message in messages:
+            alerts.append(parse_notification(message["Body"]))
+            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+        if len(messages) < 10:
+            return alerts
+
+
+def delete_the_first_of_each_batch(sqs: Any, queue_url: str) -> list[dict[str, Any]]:
+    alerts = []
+    while messages := sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get(
+        "Messages", []
+    ):
+        alerts += [parse_notification(m["Body"]) for m in messages]
+        sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=messages[0]["ReceiptHandle"])
+        if len(alerts) > 100:
+            break
+    return alerts
+
+
 def trust_the_response(response: dict[str, Any], sagemaker: Any, dataset_uri: str) -> None:
     assert response["status"] == "started"
     assert response["input"] == dataset_uri
@@ -215,6 +312,36 @@ def assert_the_wrong_thing(response: dict[str, Any], sagemaker: Any, dataset_uri
     assert response["status"] == "rejected"
 
 
+def check_the_channel_but_not_the_object(
+    response: dict[str, Any], sagemaker: Any, dataset_uri: str
+) -> None:
+    assert response["status"] == "started"
+    job = sagemaker.describe_training_job(TrainingJobName=response["trainingJobName"])
+    assert "train" in {c["ChannelName"] for c in job["InputDataConfig"]}
+
+
+def _train_uri(response: dict[str, Any], sagemaker: Any) -> str:
+    job = sagemaker.describe_training_job(TrainingJobName=response["trainingJobName"])
+    (train,) = [c for c in job["InputDataConfig"] if c["ChannelName"] == "train"]
+    return train["DataSource"]["S3DataSource"]["S3Uri"]
+
+
+def compare_with_the_response(response: dict[str, Any], sagemaker: Any, dataset_uri: str) -> None:
+    # Checks that the job reads what the handler *says* it sent: the hand-off is never checked.
+    assert response["status"] == "started"
+    assert _train_uri(response, sagemaker) == response["input"]
+
+
+def compare_file_names(response: dict[str, Any], sagemaker: Any, dataset_uri: str) -> None:
+    assert response["status"] == "started"
+    assert _train_uri(response, sagemaker).rsplit("/", 1)[-1] == dataset_uri.rsplit("/", 1)[-1]
+
+
+def accept_an_enclosing_prefix(response: dict[str, Any], sagemaker: Any, dataset_uri: str) -> None:
+    assert response["status"] == "started"
+    assert dataset_uri.startswith(_train_uri(response, sagemaker))
+
+
 def policy(*statements: dict[str, Any]) -> dict[str, Any]:
     return {"Version": "2012-10-17", "Statement": list(statements)}
 
@@ -223,7 +350,9 @@ def allow(action: str | list[str], resource: str | list[str]) -> dict[str, Any]:
     return {"Effect": "Allow", "Action": action, "Resource": resource}
 
 
-PULL = ["ecr:GetAuthorizationToken", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
+TOKEN = "ecr:GetAuthorizationToken"
+REPOSITORY = ["ecr:BatchGetImage", "ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer"]
+PULL = [TOKEN, *REPOSITORY]
 
 
 def register_always_approved(
@@ -262,204 +391,283 @@ def register_returning_the_version(
     )
 
 
-def register_approving_ties(
+def _register_against(
+    compare: Callable[[Any, float, Any], bool],
+) -> Callable[..., Any]:
+    """A register_candidate that approves when ``compare(sagemaker_group, auc, best)`` holds."""
+
+    def register(
+        sagemaker: Any,
+        group: str,
+        *,
+        model_data_url: str,
+        image_uri: str,
+        metrics: dict[str, float],
+    ) -> Any:
+        ensure_model_package_group(sagemaker, group)
+        approve = compare((sagemaker, group), metrics["auc"], latest_approved(sagemaker, group))
+        return register_model_version(
+            sagemaker,
+            group,
+            model_data_url=model_data_url,
+            image_uri=image_uri,
+            metrics=metrics,
+            approval_status="Approved" if approve else "PendingManualApproval",
+        ).version
+
+    return register
+
+
+def _beats_the_newest(where: tuple[Any, str], auc: float, best: Any) -> bool:
+    versions = list_versions(*where)
+    return not versions or auc > versions[-1].metrics["auc"]
+
+
+register_approving_ties = _register_against(
+    lambda where, auc, best: best is None or auc >= best.metrics["auc"]
+)
+register_against_the_newest = _register_against(_beats_the_newest)
+register_approving_only_the_first = _register_against(lambda where, auc, best: best is None)
+
+
+def register_returning_a_string(
     sagemaker: Any, group: str, *, model_data_url: str, image_uri: str, metrics: dict[str, float]
-) -> int:
-    ensure_model_package_group(sagemaker, group)
-    best = latest_approved(sagemaker, group)
-    better = best is None or metrics["auc"] >= best.metrics["auc"]
-    return register_model_version(
+) -> str:
+    number = register_candidate(
         sagemaker,
         group,
         model_data_url=model_data_url,
         image_uri=image_uri,
         metrics=metrics,
-        approval_status="Approved" if better else "PendingManualApproval",
-    ).version
+    )
+    return str(number)
 
 
-WRONG: list[tuple[str, str, Callable[..., Any], list[str]]] = [
-    (
-        "05.1",
-        "upload_training_csv",
-        upload_with_index,
-        ["uploading 200 rows", "index column", "index=False"],
+MUTANTS = [
+    Wrong("05.1", "writes the index column", {"upload_training_csv": upload_with_index}),
+    Wrong("05.1", "returns the ETag alone", {"upload_training_csv": upload_returning_etag_only}),
+    Wrong("05.1", "size counts rows", {"upload_training_csv": upload_with_wrong_size}),
+    Wrong("05.1", "URL-quotes the key", {"upload_training_csv": upload_quoting_the_key}),
+    Wrong("05.1", "size counts characters", {"upload_training_csv": upload_counting_characters}),
+    Wrong("05.1", "encodes latin-1", {"upload_training_csv": upload_as_latin1}),
+    Wrong("05.1", "returns the S3 URI as key", {"upload_training_csv": upload_returning_the_uri}),
+    Wrong("05.1", "hard-codes the bucket", {"upload_training_csv": upload_to_the_notebooks_bucket}),
+    Wrong("05.2", "never deletes", {"read_gate_alerts": never_delete}),
+    Wrong("05.2", "returns raw SQS messages", {"read_gate_alerts": return_raw_messages}),
+    Wrong("05.2", "receives once", {"read_gate_alerts": receive_once}),
+    Wrong("05.2", "json-loads the SNS envelope", {"read_gate_alerts": json_load_the_body}),
+    Wrong("05.2", "receives a fixed three times", {"read_gate_alerts": receive_three_times}),
+    Wrong("05.2", "stops on a short batch", {"read_gate_alerts": stop_on_a_short_batch}),
+    Wrong(
+        "05.2",
+        "deletes one message per batch",
+        {"read_gate_alerts": delete_the_first_of_each_batch},
     ),
-    ("05.1", "upload_training_csv", upload_returning_etag_only, ["returned a str, not a dict"]),
-    ("05.1", "upload_training_csv", upload_with_wrong_size, ["returned size 200", "bytes"]),
-    # One alert left behind: "1 message is", never "1 messages are".
-    ("05.2", "read_gate_alerts", never_delete, ["one alert", "1 message is still in the queue"]),
-    ("05.2", "read_gate_alerts", return_raw_messages, ["one alert", "no 'event' field"]),
-    (
+    Wrong("05.3", "trusts the response", {"check_training_started": trust_the_response}),
+    Wrong("05.3", "only counts jobs", {"check_training_started": only_look_at_sagemaker}),
+    Wrong("05.3", "asserts a rejection", {"check_training_started": assert_the_wrong_thing}),
+    Wrong("05.3", "reads the first channel", {"check_training_started": ignore_the_channel_name}),
+    Wrong(
         "05.3",
-        "check_training_started",
-        trust_the_response,
-        ["names a job SageMaker never started", "handler's word"],
+        "checks the channel, not the object",
+        {"check_training_started": check_the_channel_but_not_the_object},
     ),
-    (
+    Wrong(
         "05.3",
-        "check_training_started",
-        only_look_at_sagemaker,
-        ["rejected an off-schema CSV", "started no job"],
+        "compares the job with the response",
+        {"check_training_started": compare_with_the_response},
     ),
-    (
+    Wrong("05.3", "compares file names only", {"check_training_started": compare_file_names}),
+    Wrong(
         "05.3",
-        "check_training_started",
-        assert_the_wrong_thing,
-        ["a valid upload to incoming/customers.csv", "failed on a correct start"],
+        "accepts an enclosing prefix",
+        {"check_training_started": accept_an_enclosing_prefix},
     ),
-    (
+    Wrong("05.4", "ecr:* everywhere", {"ecr_pull_policy": lambda arn: policy(allow("ecr:*", "*"))}),
+    Wrong("05.4", "pull actions on *", {"ecr_pull_policy": lambda arn: policy(allow(PULL, "*"))}),
+    Wrong(
         "05.4",
-        "ecr_pull_policy",
-        lambda arn: policy(allow("ecr:*", "*")),
-        ["the policy for arn:aws:ecr:", "allowed on another repository"],
+        "the token on the repository",
+        {"ecr_pull_policy": lambda arn: policy(allow(PULL, arn))},
     ),
-    (
+    Wrong(
         "05.4",
-        "ecr_pull_policy",
-        lambda arn: policy(allow(PULL, "*")),
-        ["ecr:BatchGetImage is allowed on another repository too"],
+        "ecr:Get* on the repository",
+        {"ecr_pull_policy": lambda arn: policy(allow(TOKEN, "*"), allow("ecr:Get*", arn))},
     ),
-    (
+    Wrong(
         "05.4",
-        "ecr_pull_policy",
-        lambda arn: policy(allow(PULL, arn)),
-        ["moto's IAM enforcement", "GetAuthorizationToken was denied", "Resource '*'"],
+        "also creates repositories",
+        {
+            "ecr_pull_policy": lambda arn: policy(
+                allow(TOKEN, "*"), allow("ecr:CreateRepository", "*"), allow(REPOSITORY, arn)
+            )
+        },
     ),
-    (
+    Wrong(
         "05.4",
-        "ecr_pull_policy",
-        lambda arn: policy(allow("ecr:GetAuthorizationToken", "*"), allow("ecr:Get*", arn)),
-        ["ecr:BatchGetImage on the repository is not allowed"],
+        "no Version",
+        {"ecr_pull_policy": lambda arn: {"Statement": ecr_pull_policy(arn)["Statement"]}},
     ),
-    (
+    Wrong(
         "05.4",
-        "ecr_pull_policy",
-        lambda arn: policy(
-            allow("ecr:GetAuthorizationToken", "*"),
-            allow("ecr:CreateRepository", "*"),
-            allow(PULL[1:], arn),
-        ),
-        ["moto's IAM enforcement", "moto allowed ecr:CreateRepository"],
+        "ecr:* on the repository",
+        {"ecr_pull_policy": lambda arn: policy(allow(TOKEN, "*"), allow("ecr:*", arn))},
     ),
-    (
+    Wrong(
         "05.4",
-        "ecr_pull_policy",
-        lambda arn: {"Statement": ecr_pull_policy(arn)["Statement"]},
-        ["Version is None", "2012-10-17"],
+        "no layer check",
+        {
+            "ecr_pull_policy": lambda arn: policy(
+                allow(TOKEN, "*"), allow(["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"], arn)
+            )
+        },
     ),
-    (
+    Wrong(
+        "05.4",
+        "a wildcard after the repository name",
+        {"ecr_pull_policy": lambda arn: policy(allow(TOKEN, "*"), allow(REPOSITORY, f"{arn}*"))},
+    ),
+    Wrong(
+        "05.4",
+        "also lists and describes images",
+        {
+            "ecr_pull_policy": lambda arn: policy(
+                allow(TOKEN, "*"),
+                allow([*REPOSITORY, "ecr:ListImages", "ecr:DescribeImages"], arn),
+            )
+        },
+    ),
+    Wrong(
+        "05.4",
+        "hard-codes the repository",
+        {
+            "ecr_pull_policy": lambda arn: ecr_pull_policy(
+                "arn:aws:ecr:us-east-1:123456789012:repository/churn-train"
+            )
+        },
+    ),
+    Wrong(
+        "05.4",
+        "the token on the registry ARN",
+        {
+            "ecr_pull_policy": lambda arn: policy(
+                allow(TOKEN, arn.split("repository/")[0] + "*"), allow(REPOSITORY, arn)
+            )
+        },
+    ),
+    Wrong("05.5", "always approves", {"register_candidate": register_always_approved}),
+    Wrong("05.5", "never creates the group", {"register_candidate": register_without_group}),
+    Wrong(
+        "05.5", "returns the ModelVersion", {"register_candidate": register_returning_the_version}
+    ),
+    Wrong("05.5", "approves a tie", {"register_candidate": register_approving_ties}),
+    Wrong(
         "05.5",
-        "register_candidate",
-        register_always_approved,
-        ["a worse model (auc 0.84)", "'Approved', expected 'PendingManualApproval'"],
+        "compares with the newest version",
+        {"register_candidate": register_against_the_newest},
     ),
-    (
-        "05.5",
-        "register_candidate",
-        register_without_group,
-        ["first model of a new group", "RegistryError"],
-    ),
-    (
-        "05.5",
-        "register_candidate",
-        register_returning_the_version,
-        ["first model", "returned ModelVersion(", "expected the new version's number 1"],
+    Wrong("05.5", "returns a string", {"register_candidate": register_returning_a_string}),
+    Wrong(
+        "05.5", "approves only the first", {"register_candidate": register_approving_only_the_first}
     ),
 ]
 
+(
+    test_every_checkpoint_holds_five_wrong_answers,
+    test_a_wrong_answer_fails_its_checkpoint_and_only_that_one,
+) = mutant_tests("05", REFERENCE, MUTANTS)
 
-@pytest.mark.parametrize(
-    ("checkpoint_id", "name", "function", "expected"),
-    WRONG,
-    ids=[f"{c}-{f.__name__}-{i}" for i, (c, _, f, _) in enumerate(WRONG)],
-)
-def test_a_wrong_answer_fails_and_says_why(
-    checkpoint_id: str, name: str, function: Callable[..., Any], expected: list[str]
-) -> None:
-    passed, line = evaluate(checkpoint_id, {name: function})
+_BY_MISTAKE = {m.mistake: m for m in MUTANTS}
+
+# What the line of a wrong answer a public case catches says: (mistake, texts in the line).
+SAYS_WHY: list[tuple[str, list[str]]] = [
+    ("writes the index column", ["uploading 200 rows", "index column"]),
+    ("returns the ETag alone", ["returned a str, not a dict"]),
+    ("size counts rows", ["returned size 200", "bytes"]),
+    # One alert left behind: "1 message is", never "1 messages are".
+    ("never deletes", ["one alert", "1 message is still in the queue"]),
+    ("returns raw SQS messages", ["one alert", "no 'event' field"]),
+    ("trusts the response", ["names a job SageMaker never started", "handler's word"]),
+    ("only counts jobs", ["rejected an off-schema CSV", "started no job"]),
+    ("asserts a rejection", ["a valid upload to incoming/customers.csv", "on a correct start"]),
+    ("ecr:* everywhere", ["the policy for arn:aws:ecr:", "allowed on another repository"]),
+    ("pull actions on *", ["BatchGetImage is allowed on another repository too"]),
+    ("the token on the repository", ["IAM enforcement", "GetAuthorizationToken was denied"]),
+    ("ecr:Get* on the repository", ["the repository does not allow BatchGetImage"]),
+    ("no layer check", ["does not allow BatchCheckLayerAvailability"]),
+    ("also creates repositories", ["IAM enforcement", "moto allowed ecr:CreateRepository"]),
+    ("no Version", ["Version is None", "2012-10-17"]),
+    ("always approves", ["a worse model (auc 0.84)", "expected 'PendingManualApproval'"]),
+    ("never creates the group", ["first model of a new group", "RegistryError"]),
+    ("returns the ModelVersion", ["first model", "expected the new version's number 1"]),
+]
+
+
+@pytest.mark.parametrize(("mistake", "expected"), SAYS_WHY, ids=[m for m, _ in SAYS_WHY])
+def test_a_wrong_answer_fails_and_says_why(mistake: str, expected: list[str]) -> None:
+    wrong = _BY_MISTAKE[mistake]
+
+    passed, line = evaluate(wrong.checkpoint, {**REFERENCE, **wrong.objects})
 
     assert passed is False
-    assert line.startswith(f"Checkpoint {checkpoint_id} failed (0/")
+    assert line.startswith(f"Checkpoint {wrong.checkpoint} failed (0/")
     for text in expected:
         assert text in line, line
 
 
-def upload_quoting_the_key(s3: Any, bucket: str, key: str, frame: pd.DataFrame) -> dict[str, Any]:
-    # URL-quotes the key, as if S3 keys had to be URLs: "a b" is stored as "a%20b".
-    return upload_training_csv(s3, bucket, quote(key), frame) | {"key": key}
-
-
-def check_the_channel_but_not_the_object(
-    response: dict[str, Any], sagemaker: Any, dataset_uri: str
-) -> None:
-    assert response["status"] == "started"
-    job = sagemaker.describe_training_job(TrainingJobName=response["trainingJobName"])
-    assert "train" in {c["ChannelName"] for c in job["InputDataConfig"]}
-
-
-# (checkpoint, name, wrong answer, the rule its graded line names, a piece of the hidden input)
-HIDDEN_ONLY: list[tuple[str, str, Callable[..., Any], str, str]] = [
+# (mistake, the rule its graded line names, a piece of the hidden input it must not show)
+HIDDEN_ONLY: list[tuple[str, str, str]] = [
     (
-        "05.1",
-        "upload_training_csv",
-        upload_quoting_the_key,
-        "a key with a space is stored under exactly that key, byte for byte, and reported "
-        "with S3's ETag and size",
-        "march 2024",
+        "size counts characters",
+        "a frame with non-ASCII text is stored as UTF-8, and its size is counted in bytes",
+        "zürich",
     ),
     (
-        "05.2",
-        "read_gate_alerts",
-        receive_once,
-        "every alert is read, parsed and deleted when the queue holds more alerts than one "
-        "receive_message call returns",
+        "stops on a short batch",
+        "every alert is read when receive_message returns fewer messages than asked for "
+        "while more are waiting, as SQS may",
         "12",
     ),
     (
-        "05.3",
-        "check_training_started",
-        ignore_the_channel_name,
-        "the assertion fails when the job has no channel named 'train'",
-        "validation",
-    ),
-    (
-        "05.3",
-        "check_training_started",
-        check_the_channel_but_not_the_object,
-        "the assertion fails when the job's train channel reads another object",
+        "compares the job with the response",
+        "the assertion fails when the job reads another object, even when the handler's "
+        "response names that object too",
         "old.csv",
     ),
     (
-        "05.4",
-        "ecr_pull_policy",
-        lambda arn: policy(allow("ecr:GetAuthorizationToken", "*"), allow("ecr:*", arn)),
+        "ecr:* on the repository",
         "the policy allows no action that pulling an image does not need",
         "PutImage",
     ),
     (
-        "05.5",
-        "register_candidate",
-        register_approving_ties,
-        "a model only as good as the approved one is registered but not approved",
-        "0.86",
+        "a wildcard after the repository name",
+        "the policy is scoped to the repository it is given, whatever its account and path, "
+        "and to no other repository, not even one whose name extends it",
+        "legacy",
+    ),
+    (
+        "compares with the newest version",
+        "a model better than the newest version but not than the approved one is registered "
+        "but not approved",
+        "0.85",
     ),
 ]
 
 
 @pytest.mark.parametrize(
-    ("checkpoint_id", "name", "function", "rule", "hidden_input"),
-    HIDDEN_ONLY,
-    ids=[f"{c}-{f.__name__}-{i}" for i, (c, _, f, *_) in enumerate(HIDDEN_ONLY)],
+    ("mistake", "rule", "hidden_input"), HIDDEN_ONLY, ids=[m for m, *_ in HIDDEN_ONLY]
 )
 def test_a_wrong_answer_only_a_hidden_case_catches_fails_graded_with_its_rule(
-    checkpoint_id: str, name: str, function: Callable[..., Any], rule: str, hidden_input: str
+    mistake: str, rule: str, hidden_input: str
 ) -> None:
-    points = POINTS[checkpoint_id]
+    wrong = _BY_MISTAKE[mistake]
+    checkpoint_id, points = wrong.checkpoint, POINTS[wrong.checkpoint]
+    namespace = {**REFERENCE, **wrong.objects}
     with public_checks("05"):
-        public = evaluate(checkpoint_id, {name: function})
+        public = evaluate(checkpoint_id, namespace)
 
-    passed, line = evaluate(checkpoint_id, {name: function})
+    passed, line = evaluate(checkpoint_id, namespace)
 
     assert public == (True, f"Checkpoint {checkpoint_id} passed ({points}/{points} points)")
     assert passed is False
@@ -474,7 +682,8 @@ def test_the_learner_release_has_no_hidden_case_and_compiles() -> None:
     public = strip_hidden(path.read_text(encoding="utf-8"), str(path))
 
     assert "hidden_case(" not in public
-    assert "NOT_NEEDED" not in public  # the hidden cases' data goes with them
+    assert "_WRONG_JOBS" not in public  # the hidden cases' data goes with them
+    assert "_ShortBatches" not in public
     compile(public, str(path), "exec")
 
 

@@ -7,6 +7,13 @@ SageMaker never started; 05.4 checks the policy for one repository, on paper and
 under moto's IAM enforcement; 05.5 registers a first, a better and a worse
 model. Every other case is hidden (between the hidden-case markers): it exists
 only where the instructor grades, and a failure names its rule, not its input.
+The hidden cases test each rule at its boundary: non-ASCII text, a queue that
+answers in short batches, each way a training job can read other data than the
+dataset, a repository whose name extends the given one, and an auc equal to the
+approved one.
+
+Hints state the rule a case checks, in words; the concept behind it comes after a
+repeated failure (see :mod:`mlcicd.course.checkpoint`).
 
 Every case builds its own AWS world inside ``moto.mock_aws`` (buckets,
 topics, queues, roles, model package groups), so a case never depends on
@@ -17,6 +24,7 @@ from __future__ import annotations
 
 import functools
 import json
+import textwrap
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -51,31 +59,42 @@ TRUST_CODEBUILD = {
         }
     ],
 }
-# The three calls `docker pull` makes against ECR.
-PULL_ACTIONS = ("ecr:GetAuthorizationToken", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer")
-# BEGIN HIDDEN CASES
-# Calls a build that only pulls never needs: pushing, deleting, reading policies.
-NOT_NEEDED = (
-    "ecr:PutImage",
-    "ecr:InitiateLayerUpload",
-    "ecr:UploadLayerPart",
-    "ecr:CompleteLayerUpload",
-    "ecr:BatchDeleteImage",
-    "ecr:DeleteRepository",
-    "ecr:SetRepositoryPolicy",
-    "ecr:GetRepositoryPolicy",
+# What pulling an image from a private ECR repository needs: the registry's login token
+# (no resource-level permissions, so on "*"), then the image manifest and its layers on the
+# repository. The four actions the CDK's Repository.grantPull grants:
+# https://docs.aws.amazon.com/cdk/api/v2/docs/aws-cdk-lib.aws_ecr-readme.html
+TOKEN_ACTION = "ecr:GetAuthorizationToken"
+REPOSITORY_ACTIONS = tuple(
+    f"ecr:{name}"
+    for name in ("BatchGetImage", "GetDownloadUrlForLayer", "BatchCheckLayerAvailability")
 )
+PULL_ACTIONS = (TOKEN_ACTION, *REPOSITORY_ACTIONS)
+# BEGIN HIDDEN CASES
+# Actions IAM knows that are no API operation in botocore's model, which a pull never needs.
+IAM_ONLY_ACTIONS = ("ecr:BatchImportUpstreamImage", "ecr:ReplicateImage")
 # END HIDDEN CASES
 
 
 _SESSION: list[boto3.Session] = []
+#: Clients with the default (moto's fake) credentials, one per service. Creating a client
+#: copies every event hook moto registered, the slowest step of a case; a client keeps no
+#: state of moto's, so each fresh ``mock_aws()`` account serves the same client.
+_CLIENTS: dict[str, Any] = {}
 
 
 def _client(service: str, **credentials: str) -> Any:
-    """A client of one shared session: botocore then reads each service's JSON model once."""
+    """A client of one shared session: botocore then reads each service's JSON model once.
+
+    Created inside ``mock_aws()`` (whose fake credentials it keeps); with ``credentials``
+    (a role's), a new client each time.
+    """
     if not _SESSION:
         _SESSION.append(boto3.Session(region_name=REGION))
-    return _SESSION[0].client(service, region_name=REGION, **credentials)
+    if credentials:
+        return _SESSION[0].client(service, region_name=REGION, **credentials)
+    if service not in _CLIENTS:
+        _CLIENTS[service] = _SESSION[0].client(service, region_name=REGION)
+    return _CLIENTS[service]
 
 
 def _bucket(s3: Any, name: str) -> str:
@@ -107,8 +126,15 @@ def _must_reject(function: Callable[..., Any], *args: Any, problem: str) -> None
     "05.1",
     points=1,
     needs=("upload_training_csv",),
-    hint="Serialize with churn.data.to_csv_bytes(frame), call s3.put_object(Bucket=..., "
-    "Key=..., Body=...), and return the key, the ETag put_object answered and len(body).",
+    hint=(
+        "The object must hold exactly the bytes churn.data.to_csv_bytes gives for the frame, "
+        "under exactly the key you were given; the answer repeats what S3 stored: that key, "
+        "the ETag S3 answered and the size in bytes (not rows, not characters)."
+    ),
+    concept="An integration test checks what the service stored, not what the code says it "
+    "did: the ETag and the byte count are S3's facts about the object, and the handler "
+    "downstream relies on them.",
+    lesson="05#S3: the training CSV survives the round trip",
     defined_in="the cell under 'Exercise 1'",
 )
 def upload_stores_the_csv_and_reports_it(upload_training_csv: Callable[..., Any]) -> None:
@@ -124,7 +150,22 @@ def upload_stores_the_csv_and_reports_it(upload_training_csv: Callable[..., Any]
         mock_aws(),
     ):
         _expect_upload(upload_training_csv, "raw/march 2024.csv", _frame(57, 2))
+    with (
+        hidden_case(
+            "a frame with non-ASCII text is stored as UTF-8, and its size is counted in bytes"
+        ),
+        mock_aws(),
+    ):
+        frame = _frame(40, 3)
+        frame["region"] = ["são-paulo", "zürich", "kraków", "north"] * 10
+        _expect_upload(upload_training_csv, "incoming/customers.csv", frame)
     # END HIDDEN CASES
+
+
+def _first_columns(header: str, count: int = 3) -> str:
+    """The first ``count`` column names of a CSV header line, cut at a comma, never mid-name."""
+    columns = header.split(",")
+    return ",".join(columns[:count]) + (",..." if len(columns) > count else "")
 
 
 def _expect_upload(upload_training_csv: Callable[..., Any], key: str, frame: Any) -> None:
@@ -140,8 +181,8 @@ def _expect_upload(upload_training_csv: Callable[..., Any], key: str, frame: Any
     header = body.split(b"\n", 1)[0].decode("utf-8", "replace")
     expect(
         not header.startswith(","),
-        f"the CSV starts with an index column (header {header[:40]!r}); "
-        "write it without the index (index=False, or churn.data.to_csv_bytes)",
+        f"the CSV starts with an index column (header {_first_columns(header)!r}); the "
+        "frame's index is not part of the data",
     )
     expect(
         body == to_csv_bytes(frame),
@@ -213,9 +254,15 @@ def _left_in_queue(sqs: Any, queue_url: str) -> int:
     "05.2",
     points=2,
     needs=("read_gate_alerts",),
-    hint="Call sqs.receive_message(QueueUrl=..., MaxNumberOfMessages=10) in a loop until it "
-    "returns no Messages; parse each Body with churn.notify.parse_notification and delete "
-    "each message with its ReceiptHandle.",
+    hint=(
+        "Return every alert, read with churn.notify.parse_notification, and delete each "
+        "message once read. A receive may return fewer messages than are waiting: the queue "
+        "is read out only when a receive returns none."
+    ),
+    concept="SQS hands out messages in batches of at most ten, may return fewer than are "
+    "waiting, and delivers again every message nobody deleted: a reader stops only on an "
+    "empty answer, and acknowledges each message by deleting it.",
+    lesson="05#SNS → SQS: reading notifications back",
     defined_in="the cell under 'Exercise 2'",
 )
 def alerts_are_read_parsed_and_acknowledged(read_gate_alerts: Callable[..., Any]) -> None:
@@ -227,22 +274,42 @@ def alerts_are_read_parsed_and_acknowledged(read_gate_alerts: Callable[..., Any]
         with case(description), mock_aws():
             _expect_alerts(read_gate_alerts, count, raw=raw)
     # BEGIN HIDDEN CASES
-    for rule, count, raw in (
-        ("an empty queue gives an empty list", 0, False),
+    for rule, count, batch in (
+        ("an empty queue gives an empty list", 0, None),
         (
             "every alert is read, parsed and deleted when the queue holds more alerts than "
             "one receive_message call returns",
             12,
-            False,
+            None,
+        ),
+        (
+            "every alert is read when receive_message returns fewer messages than asked for "
+            "while more are waiting, as SQS may",
+            12,
+            3,
         ),
     ):
         with hidden_case(rule), mock_aws():
-            _expect_alerts(read_gate_alerts, count, raw=raw)
+            _expect_alerts(
+                read_gate_alerts,
+                count,
+                raw=False,
+                reader=(lambda sqs: sqs) if batch is None else _ShortBatches.wrapping(batch),
+            )
     # END HIDDEN CASES
 
 
-def _expect_alerts(read_gate_alerts: Callable[..., Any], count: int, *, raw: bool) -> None:
-    """Publish ``count`` gate alerts to a subscribed queue; fail unless all come back, then gone."""
+def _expect_alerts(
+    read_gate_alerts: Callable[..., Any],
+    count: int,
+    *,
+    raw: bool,
+    reader: Callable[[Any], Any] = lambda sqs: sqs,
+) -> None:
+    """Publish ``count`` gate alerts to a subscribed queue; fail unless all come back, then gone.
+
+    ``reader`` wraps the SQS client the learner's function gets (the client itself by default).
+    """
     from churn.notify import publish_gate_failure
 
     sns, topic_arn, queue_url = _subscribed_queue(raw=raw)
@@ -256,7 +323,7 @@ def _expect_alerts(read_gate_alerts: Callable[..., Any], count: int, *, raw: boo
             dataset_uri="s3://churn-data/incoming/customers.csv",
         )
     sqs = _client("sqs")
-    alerts = read_gate_alerts(sqs, queue_url)
+    alerts = read_gate_alerts(reader(sqs), queue_url)
     expect(isinstance(alerts, list), f"returned a {type(alerts).__name__}, not a list")
     expect(
         all(isinstance(a, Mapping) for a in alerts),
@@ -275,9 +342,36 @@ def _expect_alerts(read_gate_alerts: Callable[..., Any], count: int, *, raw: boo
     expect(
         left == 0,
         f"{left} {'message is' if left == 1 else 'messages are'} still in the queue after "
-        "reading; delete each one "
-        "(delete_message with its ReceiptHandle) so it is not delivered again",
+        "reading; a message nobody deletes is delivered again",
     )
+
+
+# BEGIN HIDDEN CASES
+class _ShortBatches:
+    """An SQS client whose receive_message returns at most ``size`` messages, as SQS may.
+
+    SQS short polling samples a subset of its servers, so a receive can return fewer
+    messages than asked for while more are waiting; moto always returns as many as it can.
+    """
+
+    def __init__(self, sqs: Any, size: int) -> None:
+        self._sqs, self._size = sqs, size
+
+    @classmethod
+    def wrapping(cls, size: int) -> Callable[[Any], _ShortBatches]:
+        """A function that wraps an SQS client in batches of at most ``size``."""
+        return lambda sqs: cls(sqs, size)
+
+    def receive_message(self, **kwargs: Any) -> Any:
+        """Receive as asked, but never more than the batch size."""
+        kwargs["MaxNumberOfMessages"] = min(int(kwargs.get("MaxNumberOfMessages", 1)), self._size)
+        return self._sqs.receive_message(**kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._sqs, name)
+
+
+# END HIDDEN CASES
 
 
 # 05.3 ----------------------------------------------------------------------
@@ -310,9 +404,15 @@ def _run_handler(s3: Any, bucket: str, key: str, body: bytes) -> dict[str, Any]:
     "05.3",
     points=2,
     needs=("check_training_started",),
-    hint="Assert the response's status is 'started', then ask SageMaker itself: "
-    "describe_training_job(TrainingJobName=response['trainingJobName']), find the channel "
-    "named 'train' and assert its DataSource.S3DataSource.S3Uri equals dataset_uri.",
+    hint=(
+        "Pass only when SageMaker itself has the job the handler says it started, and that "
+        "job's channel named train reads exactly the given dataset URI (not another object, "
+        "bucket or prefix, wherever the channel sits); raise in every other case."
+    ),
+    concept="An integration test asserts on the state of the service after the call, not on "
+    "what the code under test says it did: the hand-off that matters is which data the "
+    "training job was given.",
+    lesson="05#Lambda → SageMaker: the handler starts a training job",
     defined_in="the cell under 'Exercise 3'",
 )
 def the_assertion_trusts_sagemaker_not_the_response(
@@ -349,23 +449,24 @@ def the_assertion_trusts_sagemaker_not_the_response(
             _client("sagemaker"),
             uri,
             problem="your check passed on the handler's word alone; ask SageMaker "
-            "(describe_training_job) whether the job exists",
+            "whether the job exists",
         )
     # BEGIN HIDDEN CASES
     with hidden_case("the assertion passes on a correct start from a key with a space"), mock_aws():
         _expect_accepted(check_training_started, "incoming/march 2024.csv")
-    for rule, channel, read in (
-        (
-            "the assertion fails when the job's train channel reads another object",
-            "train",
-            _OTHER_OBJECT,
-        ),
-        ("the assertion fails when the job has no channel named 'train'", "validation", uri),
+    with (
+        hidden_case("the assertion passes when the train channel is not the job's first channel"),
+        mock_aws(),
     ):
+        sagemaker = _client("sagemaker")
+        _start_job(sagemaker, "churn-claimed0001", [("validation", _OTHER_OBJECT), ("train", uri)])
+        check_training_started(dict(claimed), sagemaker, uri)
+    for rule, channels, says in _WRONG_JOBS:
         with hidden_case(rule), mock_aws():
             sagemaker = _client("sagemaker")
-            _start_job(sagemaker, "churn-claimed0001", channel, read)
-            _must_reject(check_training_started, dict(claimed), sagemaker, uri, problem="it passed")
+            _start_job(sagemaker, "churn-claimed0001", channels)
+            response = {**claimed, "input": says}
+            _must_reject(check_training_started, response, sagemaker, uri, problem="it passed")
     # END HIDDEN CASES
 
 
@@ -379,22 +480,64 @@ def _expect_accepted(check_training_started: Callable[..., Any], key: str) -> No
     try:
         check_training_started(response, _client("sagemaker"), f"s3://{bucket}/{key}")
     except AssertionError as error:
-        raise CheckFailed(
-            f"your assertion failed on a correct start ({str(error)[:120]})"
-        ) from None
+        # The learner's own message, shortened at a word boundary (never mid-word).
+        said = textwrap.shorten(str(error), 120, placeholder=" ...")
+        said = f" ({said})" if said else ""
+        raise CheckFailed(f"your assertion failed on a correct start{said}") from None
 
 
 # BEGIN HIDDEN CASES
-#: What the job of the "another object" case reads instead of the dataset.
+#: The dataset of the hidden cases, and what a wrong job reads instead.
+_DATASET = "s3://churn-data/incoming/customers.csv"
 _OTHER_OBJECT = "s3://churn-data/incoming/old.csv"
 
+#: (rule, the job's channels as (name, S3 URI), the input URI the response claims): jobs
+#: the assertion must reject, each a way the dataset hand-off can go wrong.
+_WRONG_JOBS: tuple[tuple[str, list[tuple[str, str]], str], ...] = (
+    (
+        "the assertion fails when the job's train channel reads another object",
+        [("train", _OTHER_OBJECT)],
+        _DATASET,
+    ),
+    (
+        "the assertion fails when the job reads another object, even when the handler's "
+        "response names that object too",
+        [("train", _OTHER_OBJECT)],
+        _OTHER_OBJECT,
+    ),
+    (
+        "the assertion fails when the job reads an object of the same name in another bucket",
+        [("train", "s3://churn-archive/incoming/customers.csv")],
+        _DATASET,
+    ),
+    (
+        "the assertion fails when the job reads the whole folder the dataset is in",
+        [("train", "s3://churn-data/incoming/")],
+        _DATASET,
+    ),
+    (
+        "the assertion fails when the job has no channel named 'train'",
+        [("validation", _DATASET)],
+        _DATASET,
+    ),
+)
 
-def _start_job(sagemaker: Any, name: str, channel: str, uri: str) -> None:
+
+def _start_job(sagemaker: Any, name: str, channels: list[tuple[str, str]]) -> None:
+    """Create training job ``name`` as the handler would, with the given channels instead."""
+    import copy
+
     from churn.handler import HandlerConfig, training_job_request
 
     config = HandlerConfig.from_environ(_handler_settings("churn-data"))
-    request = training_job_request(config, name, uri)
-    request["InputDataConfig"][0]["ChannelName"] = channel
+    request = training_job_request(config, name, _DATASET)
+    template = request["InputDataConfig"][0]
+    request["InputDataConfig"] = []
+    for channel, uri in channels:
+        config_of_channel = copy.deepcopy(template)
+        config_of_channel["ChannelName"] = channel
+        config_of_channel["DataSource"]["S3DataSource"]["S3Uri"] = uri
+        request["InputDataConfig"].append(config_of_channel)
     sagemaker.create_training_job(**request)
 
 
@@ -444,9 +587,15 @@ def _denied(call: Callable[[], Any]) -> bool:
     "05.4",
     points=3,
     needs=("ecr_pull_policy",),
-    hint="Two Allow statements: ecr:GetAuthorizationToken on Resource '*' (it has no "
-    "resource-level permissions), and ecr:BatchGetImage plus ecr:GetDownloadUrlForLayer on "
-    "Resource repository_arn. No wildcards in the actions.",
+    hint=(
+        "Allow what a docker pull needs and nothing else: the registry login token (it has no "
+        "resource-level permissions) on every resource; reading the image, and checking and "
+        "downloading its layers, only on the given repository. No wildcard actions."
+    ),
+    concept="Least privilege: a role gets exactly the calls its job makes, each on the "
+    "narrowest resource IAM allows for it, and a test checks both directions: the needed "
+    "calls are allowed and the others are denied.",
+    lesson="05#IAM: allowed *and* denied",
     defined_in="the cell under 'Exercise 4'",
 )
 def the_pull_policy_allows_pulling_and_nothing_else(ecr_pull_policy: Callable[..., Any]) -> None:
@@ -461,21 +610,26 @@ def the_pull_policy_allows_pulling_and_nothing_else(ecr_pull_policy: Callable[..
     with hidden_case("the policy allows no action that pulling an image does not need"):
         _expect_nothing_else(policy, arn)
     arn = _repository_arn("team-a/churn-eval", "210987654321")
-    other_arn = _repository_arn("team-a/churn-train", "210987654321")
+    others = (
+        _repository_arn("team-a/churn-train", "210987654321"),
+        _repository_arn("team-a/churn-eval-legacy", "210987654321"),
+        _repository_arn("team-a/churn-eval"),
+    )
     with (
         hidden_case(
-            "the policy is scoped to the repository it is given, whatever its account and path"
+            "the policy is scoped to the repository it is given, whatever its account and path, "
+            "and to no other repository, not even one whose name extends it"
         ),
         mock_aws(),
     ):
         policy = ecr_pull_policy(arn)
-        _expect_pull_only_from(policy, arn, other_arn)
+        _expect_pull_only_from(policy, arn, *others)
         _expect_nothing_else(policy, arn)
         _expect_enforced(policy)
     # END HIDDEN CASES
 
 
-def _expect_pull_only_from(policy: Any, arn: str, other_arn: str) -> None:
+def _expect_pull_only_from(policy: Any, arn: str, *other_arns: str) -> None:
     """Fail unless ``policy`` is an IAM document allowing the pull on ``arn`` only."""
     expect(isinstance(policy, Mapping), f"returned a {type(policy).__name__}, not a dict")
     expect(
@@ -483,16 +637,19 @@ def _expect_pull_only_from(policy: Any, arn: str, other_arn: str) -> None:
         f"Version is {policy.get('Version')!r}; IAM policies use '2012-10-17'",
     )
     expect("Statement" in policy, "the document has no 'Statement'")
-    for action in PULL_ACTIONS[1:]:
+    for action in REPOSITORY_ACTIONS:
+        # Named without the service prefix: the full name is a line of the answer.
+        name = action.removeprefix("ecr:")
         expect(
             _permits(policy, action, arn),
-            f"{action} on the repository is not allowed; a pull needs it",
+            f"the repository does not allow {name}, and a pull needs it",
         )
-        expect(
-            not _permits(policy, action, other_arn),
-            f"{action} is allowed on another repository too ({other_arn}); "
-            "scope it to repository_arn",
-        )
+        for other_arn in other_arns:
+            expect(
+                not _permits(policy, action, other_arn),
+                f"{name} is allowed on another repository too ({other_arn}); "
+                "scope it to repository_arn",
+            )
 
 
 def _expect_enforced(policy: Mapping[str, Any]) -> None:
@@ -518,10 +675,24 @@ def _expect_enforced(policy: Mapping[str, Any]) -> None:
 
 
 # BEGIN HIDDEN CASES
+@functools.cache
+def _ecr_actions() -> tuple[str, ...]:
+    """Every ECR action: one per operation of botocore's ECR model, and the IAM-only ones."""
+    import botocore.session
+
+    model = botocore.session.get_session().get_service_model("ecr")
+    return tuple(sorted({f"ecr:{name}" for name in model.operation_names} | set(IAM_ONLY_ACTIONS)))
+
+
 def _expect_nothing_else(policy: Mapping[str, Any], arn: str) -> None:
-    """Fail when ``policy`` allows a call that pulling never needs."""
-    extra = [a for a in NOT_NEEDED if _permits(policy, a, arn)]
-    expect(not extra, f"it also allows {extra}, which pulling never needs")
+    """Fail when ``policy`` allows a call that pulling never needs, on the repository or any."""
+    extra = [
+        action
+        for action in _ecr_actions()
+        if action not in PULL_ACTIONS
+        and (_permits(policy, action, arn) or _permits(policy, action, "*"))
+    ]
+    expect(not extra, f"it also allows {len(extra)} ECR actions that pulling never needs")
     expect(
         not _permits(policy, "s3:ListAllMyBuckets", "*"),
         "it allows s3:ListAllMyBuckets; allow ECR pull actions only",
@@ -546,9 +717,15 @@ def _register_args(run: int, auc: float) -> dict[str, Any]:
     "05.5",
     points=2,
     needs=("register_candidate",),
-    hint="Call churn.registry.ensure_model_package_group first; find the approved version with "
-    "latest_approved; register with approval_status 'Approved' when there is none or the new "
-    "auc is higher, else 'PendingManualApproval'; return the new version's number.",
+    hint=(
+        "Create the group if needed. Approve a new version only when none is approved yet or "
+        "its auc is strictly higher than the approved version's (not the newest one's); "
+        "otherwise it waits for a person. Return the new version's number as an int."
+    ),
+    concept="A registry keeps every candidate but approves only improvements on the model "
+    "that is deployed: comparing with the approved version, strictly, keeps an equal or "
+    "worse model from replacing it without a person's decision.",
+    lesson="05#The SageMaker Model Registry",
     defined_in="the cell under 'Exercise 5'",
 )
 def candidates_are_registered_and_approved_only_when_better(
@@ -580,9 +757,20 @@ def candidates_are_registered_and_approved_only_when_better(
                 _expect_registered(register_candidate, sagemaker, number, auc, (number, status))
                 _expect_deployed(sagemaker, deployed)
         # BEGIN HIDDEN CASES
-        with hidden_case("a model only as good as the approved one is registered but not approved"):
-            _expect_registered(register_candidate, sagemaker, 4, 0.86, (4, "PendingManualApproval"))
-            _expect_deployed(sagemaker, 2)
+        for rule, auc, number in (
+            (
+                "a model better than the newest version but not than the approved one is "
+                "registered but not approved",
+                0.85,
+                4,
+            ),
+            ("a model only as good as the approved one is registered but not approved", 0.86, 5),
+        ):
+            with hidden_case(rule):
+                _expect_registered(
+                    register_candidate, sagemaker, number, auc, (number, "PendingManualApproval")
+                )
+                _expect_deployed(sagemaker, 2)
         # END HIDDEN CASES
 
 

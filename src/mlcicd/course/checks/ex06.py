@@ -12,6 +12,13 @@ Every case that touches AWS builds its own account inside
 :func:`mlcicd.testing.offline_aws` (fake credentials, the real-AWS guard and
 moto), with bucket, group and topic names that differ from the notebook's, so
 a function that hard-codes the notebook's names fails here.
+
+The hidden cases test each rule at its boundary: a NaN probability and one
+prediction too many (06.1); a wait that must sleep between looks, look at least
+once and give up on time (06.2); a file whose model fails the gate, so the
+topic and the dataset URI handed to release are checked (06.3); an alert
+behind another message (06.4). Hints state the rule a case checks, in words;
+the concept behind it comes after a repeated failure.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ from __future__ import annotations
 import json
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -38,17 +46,22 @@ from churn.registry import (
 from churn.train import Metrics
 from mlcicd.course.checkpoint import case, check, expect
 from mlcicd.course.checks.support import environ
-from mlcicd.testing import offline_aws
+from mlcicd.testing import DEFAULT_REGION, offline_aws
 
 # BEGIN HIDDEN CASES
 # isort: split
 # Imports only the hidden cases use; the split keeps isort from merging them into the above.
 import copy
 
+from churn.notify import parse_notification
 from mlcicd.course.checkpoint import hidden_case
 
 # END HIDDEN CASES
 IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/churn-inference:7"
+#: A wait that answers later than this after its version appeared did not poll.
+LATE_ANSWER = 2.0
+#: Time a busy machine may add to a wait on top of its timeout and one interval.
+SLACK = 1.0
 
 
 def _response(*probabilities: float, version: str = "a1b2c3d4e5f6") -> dict[str, Any]:
@@ -63,11 +76,17 @@ def _response(*probabilities: float, version: str = "a1b2c3d4e5f6") -> dict[str,
     points=2,
     needs=("canary_problems",),
     hint=(
-        "Check in order: the body is a dict with exactly the keys modelVersion and "
-        "predictions; modelVersion is a non-empty str; predictions is a list with one item per "
-        "record; each item has exactly churnProbability (int or float but not bool, 0 to 1) "
-        "and churn (a bool equal to churnProbability >= 0.5). Return [] when all hold."
+        "Flag every break of the contract: other keys at either level, a wrong type (a bool "
+        "is no number), not one prediction per record, a probability outside 0 to 1 (both "
+        "ends allowed; NaN is none), a churn flag that disagrees with the 0.5 threshold (0.5 "
+        "is churn). A valid body has no problem."
     ),
+    concept=(
+        "A canary checks the contract of the live endpoint, not the model's accuracy: it "
+        "must flag every shape, type or range the contract forbids, and accept everything "
+        "it allows, its boundaries included."
+    ),
+    lesson="06#The canary: one request to the served model",
     defined_in="the cell under 'Exercise 1'",
 )
 def canary_contract(canary_problems: Callable[..., Any]) -> None:
@@ -158,6 +177,10 @@ def _broken_responses() -> Iterator[tuple[str, object, int]]:
     body = _response(0.2)
     body["predictions"][0]["score"] = 0.2
     yield "an extra key in a prediction is a problem", body, 1
+    body = _response(0.2)
+    body["predictions"][0].update(churnProbability=float("nan"), churn=False)
+    yield "a NaN churnProbability is a problem (NaN is no probability)", body, 1
+    yield "more predictions than records sent is a problem", _response(0.2, 0.7, 0.9), 2
 
 
 #: (rule, body, records sent) of each broken response; a case hands the learner a copy.
@@ -184,82 +207,166 @@ def _package_group(sagemaker: Any, group: str, statuses: list[str]) -> None:
     points=2,
     needs=("wait_for_latest_status",),
     hint=(
-        "Loop until time.monotonic() passes a deadline of `timeout` seconds: list the group's "
-        "packages (list_model_packages with ModelPackageGroupName; a group that does not exist "
-        "yet counts as no package), and when there is one, return the ModelApprovalStatus of "
-        "the highest ModelPackageVersion; otherwise sleep `interval` and try again. After the "
-        "deadline return None."
+        "Look at least once, even with a timeout of 0; return the approval status of the "
+        "highest version as soon as one exists; sleep `interval` between looks, never spin; "
+        "return None once `timeout` seconds pass on the monotonic clock. A missing group has "
+        "no version."
     ),
+    concept=(
+        "A wait in an E2E test polls a system that changes on its own time: a deadline "
+        "bounds the test, a sleep between looks spares the API its throttling limits, and "
+        "the caller can tell a timeout from an answer."
+    ),
+    lesson="06#The happy path, stage by stage",
     defined_in="the cell under 'Exercise 2'",
 )
 def wait_for_status(wait_for_latest_status: Callable[..., Any]) -> None:
     """``wait_for_latest_status(sagemaker, group, timeout, interval)`` polls, then gives up."""
     with offline_aws():
-        sagemaker = boto3.client("sagemaker")
+        sagemaker = _client("sagemaker")
         with case("a group 'check-group-a' with one version, pending approval"):
             _package_group(sagemaker, "check-group-a", ["PendingManualApproval"])
             got = wait_for_latest_status(sagemaker, "check-group-a", timeout=2.0, interval=0.05)
             expect(got == "PendingManualApproval", f"expected 'PendingManualApproval', got {got!r}")
         with case("a version registered 0.1 s after the wait starts, timeout 5 s"):
-            ensure_model_package_group(sagemaker, "check-group-late")
-            later = threading.Timer(
-                0.1,
-                _package_group,
-                (sagemaker, "check-group-late", ["PendingManualApproval"]),
-            )
-            later.start()
-            try:
-                got = wait_for_latest_status(
-                    sagemaker, "check-group-late", timeout=5.0, interval=0.05
-                )
-            finally:
-                later.join()
-            expect(
-                got == "PendingManualApproval",
-                "expected 'PendingManualApproval' once the version appears (keep polling), "
-                f"got {got!r}",
-            )
+            _expect_a_late_version(wait_for_latest_status, sagemaker)
         with case("an existing group with no version, timeout 0.1 s"):
             ensure_model_package_group(sagemaker, "check-group-empty")
             got = wait_for_latest_status(sagemaker, "check-group-empty", timeout=0.1, interval=0.02)
             expect(got is None, f"expected None after the timeout, got {got!r}")
         # BEGIN HIDDEN CASES
-        # rule, group, statuses of its versions (None: no group), timeout, expected status
-        hidden: list[tuple[str, str, list[str] | None, float, str | None]] = [
-            (
-                "the status returned is the newest version's (the highest version number)",
-                "check-group-b",
-                ["Approved", "Rejected", "PendingManualApproval"],
-                2.0,
-                "PendingManualApproval",
-            ),
-            (
-                "a rejected version's status is returned as it is",
-                "check-group-c",
-                ["Rejected"],
-                2.0,
-                "Rejected",
-            ),
-            (
-                "a group that does not exist yet counts as a group with no version",
-                "check-group-none",
-                None,
-                0.1,
-                None,
-            ),
-        ]
-        for rule, group, statuses, timeout, expected in hidden:
-            with hidden_case(rule):
-                if statuses is not None:
-                    _package_group(sagemaker, group, statuses)
-                got = wait_for_latest_status(sagemaker, group, timeout=timeout, interval=0.02)
-                expect(got == expected, f"expected {expected!r}, got {got!r}")
+        _expect_hidden_waits(wait_for_latest_status, sagemaker)
         # END HIDDEN CASES
+
+
+def _expect_a_late_version(wait_for_latest_status: Callable[..., Any], sagemaker: Any) -> None:
+    """Register a version 0.1 s into a 5 s wait; fail unless the wait returns it promptly."""
+    ensure_model_package_group(sagemaker, "check-group-late")
+    appeared: list[float] = []
+
+    def register_later() -> None:
+        _package_group(sagemaker, "check-group-late", ["PendingManualApproval"])
+        appeared.append(time.monotonic())
+
+    later = threading.Timer(0.1, register_later)
+    later.start()
+    try:
+        got = wait_for_latest_status(sagemaker, "check-group-late", timeout=5.0, interval=0.05)
+        answered = time.monotonic()
+    finally:
+        later.join()
+    expect(
+        got == "PendingManualApproval",
+        f"expected 'PendingManualApproval' once the version appears (keep polling), got {got!r}",
+    )
+    # Timed from the registration, not the wait's start: a slow machine may take a
+    # while to register, never to notice.
+    late = answered - appeared[0] if appeared else 0.0
+    expect(
+        late < LATE_ANSWER,
+        f"it answered {late:.1f} s after the version appeared: look again every `interval` seconds",
+    )
+
+
+# BEGIN HIDDEN CASES
+def _expect_hidden_waits(wait_for_latest_status: Callable[..., Any], sagemaker: Any) -> None:
+    """The hidden cases of 06.2: the newest version, every status, boundaries of the wait."""
+    # rule, group, statuses of its versions (None: no group), timeout, expected status
+    hidden: list[tuple[str, str, list[str] | None, float, str | None]] = [
+        (
+            "the status returned is the newest version's (the highest version number)",
+            "check-group-b",
+            ["Approved", "Rejected", "PendingManualApproval"],
+            2.0,
+            "PendingManualApproval",
+        ),
+        (
+            "a rejected version's status is returned as it is",
+            "check-group-c",
+            ["Rejected"],
+            2.0,
+            "Rejected",
+        ),
+        (
+            "a group that does not exist yet counts as a group with no version",
+            "check-group-none",
+            None,
+            0.1,
+            None,
+        ),
+    ]
+    for rule, group, statuses, timeout, expected in hidden:
+        with hidden_case(rule):
+            if statuses is not None:
+                _package_group(sagemaker, group, statuses)
+            got = wait_for_latest_status(sagemaker, group, timeout=timeout, interval=0.02)
+            expect(got == expected, f"expected {expected!r}, got {got!r}")
+    with hidden_case("the wait looks at least once, even with a timeout of 0"):
+        _package_group(sagemaker, "check-group-now", ["Approved"])
+        got = wait_for_latest_status(sagemaker, "check-group-now", timeout=0.0, interval=0.02)
+        expect(got == "Approved", f"got {got!r}")
+    with hidden_case(
+        "the wait sleeps `interval` seconds between looks, and gives up with None within "
+        "about `interval` of the timeout"
+    ):
+        ensure_model_package_group(sagemaker, "check-group-slow")
+        with _counting(sagemaker, "ListModelPackages") as looks:
+            started = time.monotonic()
+            got = wait_for_latest_status(sagemaker, "check-group-slow", timeout=0.3, interval=0.1)
+            waited = time.monotonic() - started
+        expect(got is None, f"got {got!r}")
+        # A right wait looks about once per interval of the time it took (twice allowed,
+        # for a loop that lists twice per look); a busy loop looks once per call, many
+        # times an interval. Measured against the time taken, not the timeout, so a slow
+        # machine can only make the bound more lenient.
+        expect(looks[0] <= 2 * waited / 0.1 + 2, f"{looks[0]} looks in {waited:.2f} s")
+        expect(waited < 0.3 + 0.1 + SLACK, f"{waited:.2f} s")
+
+
+# END HIDDEN CASES
+
+
+# BEGIN HIDDEN CASES
+@contextmanager
+def _counting(client: Any, operation: str) -> Iterator[list[int]]:
+    """Count the ``operation`` calls ``client`` makes in the block (direct or paginated)."""
+    looks = [0]
+
+    def count(**_: Any) -> None:
+        looks[0] += 1
+
+    event = f"before-call.{client.meta.service_model.service_id.hyphenize()}.{operation}"
+    client.meta.events.register(event, count, unique_id="course-check-count")
+    try:
+        yield looks
+    finally:
+        client.meta.events.unregister(event, unique_id="course-check-count")
+
+
+# END HIDDEN CASES
+
+
+#: The checks' own clients, one per service, made inside ``offline_aws`` (so with its fake
+#: credentials and its real-AWS guard) by one session that reads each service's model once.
+#: ``offline_aws`` forgets boto3's default session, so ``boto3.client`` would reload the
+#: models in every check; a client keeps no state of moto's, so every fresh account
+#: serves the same client.
+_SESSION: list[boto3.Session] = []
+_CLIENTS: dict[str, Any] = {}
+
+
+def _client(service: str) -> Any:
+    """The checks' client of ``service``; call it inside ``offline_aws`` only."""
+    if not _SESSION:
+        _SESSION.append(boto3.Session(region_name=DEFAULT_REGION))
+    if service not in _CLIENTS:
+        _CLIENTS[service] = _SESSION[0].client(service, region_name=DEFAULT_REGION)
+    return _CLIENTS[service]
 
 
 def _clients() -> dict[str, Any]:
     """One client per service the checks use, for the running moto account."""
-    return {name: boto3.client(name) for name in ("s3", "sns", "sqs", "sagemaker")}
+    return {name: _client(name) for name in ("s3", "sns", "sqs", "sagemaker")}
 
 
 @contextmanager
@@ -310,66 +417,123 @@ def _outcome_registered(outcome: Any) -> Any:
     points=3,
     needs=("run_flow",),
     hint=(
-        "put_object the body into account['data_bucket'] under `key`; call "
-        "handler(s3_put_event(bucket, key, len(body), etag), None); return None unless its "
-        "status is 'started'; then run_training_job(sagemaker, s3, job name, workdir) and "
-        "release(...) with account['group'], account['image_uri'], account['topic_arn'] and "
-        "the response's input as the dataset URI; return release's outcome."
+        "Hand each step what the one before produced: your upload (in the account's data "
+        "bucket) to the handler, its job to the training run, and to release the account's "
+        "group, image and topic with the handler's dataset URI. Rejected file: None; else "
+        "release's outcome, gate passed or not."
     ),
+    concept=(
+        "An E2E test follows one piece of data through every hand-off: a step handed the "
+        "wrong bucket, job, image, topic or dataset can still run, so the test checks what "
+        "each step received, on the failure path as on the happy one."
+    ),
+    lesson="06#The happy path, stage by stage",
     defined_in="the cell under 'Exercise 3'",
 )
 def flow(run_flow: Callable[..., Any]) -> None:
-    """``run_flow(body, key, account, workdir)`` takes a CSV from S3 to the registry."""
+    """``run_flow(body, key, account, workdir)`` takes a CSV from S3 to the registry.
+
+    One moto account holds every case, each with its own buckets, group and topic: the
+    learner's ``boto3.client`` calls then load each service's model once, not per case.
+    """
     good = to_csv_bytes(generate(2000, seed=5))
-    with offline_aws(), _account("good") as account, tempfile.TemporaryDirectory() as workdir:
-        sagemaker = boto3.client("sagemaker")
-        with case("2,000 clean rows uploaded as 'incoming/2026/customers.csv'"):
+    with offline_aws():
+        aws = _clients()
+        with (
+            _account("good", aws) as account,
+            tempfile.TemporaryDirectory() as workdir,
+            case("2,000 clean rows uploaded as 'incoming/2026/customers.csv'"),
+        ):
             outcome = run_flow(good, "incoming/2026/customers.csv", account, Path(workdir))
-            registered = _outcome_registered(outcome)
-            expect(
-                registered is not None,
-                "the gate passed but nothing was registered: "
-                + outcome.verdict.format().splitlines()[0],
-            )
-            versions = list_versions(sagemaker, account["group"])
-            expect(
-                len(versions) == 1,
-                f"expected 1 version in the group {account['group']!r}, found {len(versions)}",
-            )
-            expect(
-                versions[0].approval_status == "PendingManualApproval",
-                f"the version is {versions[0].approval_status!r}, not 'PendingManualApproval'",
-            )
-            url = versions[0].model_data_url
-            expect(
-                url.startswith(f"s3://{account['model_bucket']}/check-output/churn-"),
-                f"the registered artifact {url!r} is not the training job's output",
-            )
-            expect(
-                s3_object_exists(url),
-                f"the registered artifact {url!r} does not exist in S3",
-            )
-    # BEGIN HIDDEN CASES
-    with (
-        offline_aws(),
-        _account("bad") as account,
-        tempfile.TemporaryDirectory() as workdir,
-        hidden_case(
-            "a file the handler rejects makes run_flow return None and start no training job"
-        ),
-    ):
-        broken = to_csv_bytes(generate(500, seed=6).drop(columns=["support_calls"]))
-        outcome = run_flow(broken, "incoming/broken.csv", account, Path(workdir))
-        expect(outcome is None, f"returned a {type(outcome).__name__}")
-        jobs = boto3.client("sagemaker").list_training_jobs()["TrainingJobSummaries"]
-        expect(not jobs, f"{len(jobs)} training job(s) were started for a rejected file")
-    # END HIDDEN CASES
+            _expect_registered(outcome, aws, account)
+        # BEGIN HIDDEN CASES
+        with (
+            _account("bad", aws) as account,
+            tempfile.TemporaryDirectory() as workdir,
+            hidden_case(
+                "a file the handler rejects makes run_flow return None and start no training job"
+            ),
+        ):
+            jobs = _job_names(aws["sagemaker"])
+            broken = to_csv_bytes(generate(500, seed=6).drop(columns=["support_calls"]))
+            outcome = run_flow(broken, "incoming/broken.csv", account, Path(workdir))
+            expect(outcome is None, f"returned a {type(outcome).__name__}")
+            expect(_job_names(aws["sagemaker"]) == jobs, "a training job was started")
+        with (
+            _account("noisy", aws) as account,
+            tempfile.TemporaryDirectory() as workdir,
+            hidden_case(
+                "a file whose model fails the quality gate returns release's outcome, registers "
+                "nothing, and alerts the account's topic naming the uploaded file as the dataset"
+            ),
+        ):
+            noisy = to_csv_bytes(generate(2000, seed=7, label_drift=0.5))
+            key = "incoming/2026/relabelled.csv"
+            outcome = run_flow(noisy, key, account, Path(workdir))
+            expect(_outcome_registered(outcome) is None, "a version was registered")
+            expect(not outcome.verdict.passed, "the gate passed")
+            expect(not list_versions(aws["sagemaker"], account["group"]), "a version")
+            alerts = _gate_alerts(aws["sqs"], account["queue_url"])
+            expect(len(alerts) == 1, f"{len(alerts)} alerts")
+            expect(alerts[0]["dataset"] == f"s3://{account['data_bucket']}/{key}", "dataset")
+        # END HIDDEN CASES
+
+
+def _expect_registered(outcome: Any, aws: Mapping[str, Any], account: Mapping[str, str]) -> None:
+    """Fail unless ``outcome`` registered the trained artifact with the account's names."""
+    registered = _outcome_registered(outcome)
+    expect(
+        registered is not None,
+        "the gate passed but nothing was registered: " + outcome.verdict.format().splitlines()[0],
+    )
+    versions = list_versions(aws["sagemaker"], account["group"])
+    expect(
+        len(versions) == 1,
+        f"expected 1 version in the group {account['group']!r}, found {len(versions)}",
+    )
+    expect(
+        versions[0].approval_status == "PendingManualApproval",
+        f"the version is {versions[0].approval_status!r}, not 'PendingManualApproval'",
+    )
+    url = versions[0].model_data_url
+    expect(
+        url.startswith(f"s3://{account['model_bucket']}/check-output/churn-"),
+        f"the registered artifact {url!r} is not the training job's output",
+    )
+    expect(s3_object_exists(url), f"the registered artifact {url!r} does not exist in S3")
+    image = registered_image(aws["sagemaker"], versions[0].arn)
+    expect(
+        image == account["image_uri"],
+        f"the version records the image {image!r}, not the account's image_uri",
+    )
+
+
+def registered_image(sagemaker: Any, arn: str) -> str:
+    """The inference image a registered model package records."""
+    package = sagemaker.describe_model_package(ModelPackageName=arn)
+    return str(package["InferenceSpecification"]["Containers"][0]["Image"])
+
+
+# BEGIN HIDDEN CASES
+def _job_names(sagemaker: Any) -> set[str]:
+    """The training jobs of the running moto account."""
+    summaries = sagemaker.list_training_jobs(MaxResults=100)["TrainingJobSummaries"]
+    return {job["TrainingJobName"] for job in summaries}
+
+
+def _gate_alerts(sqs: Any, queue_url: str) -> list[dict[str, Any]]:
+    """Every quality-gate alert waiting in the queue (SNS delivers to SQS at once in moto)."""
+    answer = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10)
+    return [parse_notification(m["Body"]) for m in answer.get("Messages", [])]
+
+
+# END HIDDEN CASES
 
 
 def s3_object_exists(uri: str) -> bool:
     """Whether ``s3://bucket/key`` exists (in the active moto account)."""
     bucket, _, key = uri.removeprefix("s3://").partition("/")
-    found = boto3.client("s3").list_objects_v2(Bucket=bucket, Prefix=key).get("KeyCount", 0)
+    found = _client("s3").list_objects_v2(Bucket=bucket, Prefix=key).get("KeyCount", 0)
     return bool(found)
 
 
@@ -397,11 +561,15 @@ def _raises_assertion(function: Callable[..., Any], *args: Any) -> tuple[bool, s
     points=2,
     needs=("assert_blocked",),
     hint=(
-        "Count the group's versions (list_versions) and compare with `versions_before`; then "
-        "receive from the queue (WaitTimeSeconds=0, a few tries) and parse each body with "
-        "parse_notification; raise AssertionError (assert ...) when a version was added or "
-        "no quality-gate-failed message arrived."
+        "Raise AssertionError unless the group holds exactly as many versions as it did "
+        "before and at least one message in the queue is a quality-gate alert; a message "
+        "that is no such alert does not count, and does not hide an alert after it."
     ),
+    concept=(
+        "The failure path is half of an E2E suite: proving that a bad model was stopped "
+        "means checking both that the registry did not change and that someone was told."
+    ),
+    lesson="06#The failure path: a worse model is stopped, and someone is told",
     defined_in="the cell under 'Exercise 4'",
 )
 def blocked(assert_blocked: Callable[..., Any]) -> None:
@@ -440,24 +608,41 @@ def blocked(assert_blocked: Callable[..., Any]) -> None:
                 _world(aws, account, statuses, alert=alerted)
                 _expect_verdict(assert_blocked, aws, account, before, should_raise)
         # BEGIN HIDDEN CASES
-        with (
-            _account("none", aws) as account,
-            hidden_case("a group with no version at all and an alert in the queue passes"),
-        ):
-            _world(aws, account, [], alert=True)
-            _expect_verdict(assert_blocked, aws, account, 0, should_raise=False)
-        with (
-            _account("other", aws) as account,
-            hidden_case(
-                "a message in the queue that is no quality-gate alert does not count as one"
-            ),
-        ):
-            _world(aws, account, ["Approved"], alert=False)
-            aws["sns"].publish(
-                TopicArn=account["topic_arn"], Message=json.dumps({"event": "model-approved"})
-            )
-            _expect_verdict(assert_blocked, aws, account, 1, should_raise=True)
+        _expect_hidden_blocks(assert_blocked, aws)
         # END HIDDEN CASES
+
+
+# BEGIN HIDDEN CASES
+def _expect_hidden_blocks(assert_blocked: Callable[..., Any], aws: Mapping[str, Any]) -> None:
+    """The hidden cases of 06.4: an empty group, and messages that are no alert."""
+    with (
+        _account("none", aws) as account,
+        hidden_case("a group with no version at all and an alert in the queue passes"),
+    ):
+        _world(aws, account, [], alert=True)
+        _expect_verdict(assert_blocked, aws, account, 0, should_raise=False)
+    with (
+        _account("other", aws) as account,
+        hidden_case("a message in the queue that is no quality-gate alert does not count as one"),
+    ):
+        _world(aws, account, ["Approved"], alert=False)
+        aws["sns"].publish(
+            TopicArn=account["topic_arn"], Message=json.dumps({"event": "model-approved"})
+        )
+        _expect_verdict(assert_blocked, aws, account, 1, should_raise=True)
+    with (
+        _account("behind", aws) as account,
+        hidden_case("an alert behind another message in the queue counts: this passes"),
+    ):
+        _world(aws, account, ["Approved"], alert=False)
+        aws["sns"].publish(
+            TopicArn=account["topic_arn"], Message=json.dumps({"event": "model-approved"})
+        )
+        _alert(aws["sns"], account["topic_arn"])
+        _expect_verdict(assert_blocked, aws, account, 1, should_raise=False)
+
+
+# END HIDDEN CASES
 
 
 def _world(
