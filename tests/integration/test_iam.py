@@ -1,8 +1,9 @@
 """IAM policies, tested: the CodeBuild role may pull from ECR, a role without the policy may not.
 
-A ``docker pull`` from ECR needs three actions: ``ecr:GetAuthorizationToken`` (the
-registry login), ``ecr:BatchGetImage`` (the manifest) and
-``ecr:GetDownloadUrlForLayer`` (each layer). This is the ``SERVICE_ROLE`` case of a
+A ``docker pull`` from ECR needs three actions at least: ``ecr:GetAuthorizationToken``
+(the registry login), ``ecr:BatchGetImage`` (the manifest) and
+``ecr:GetDownloadUrlForLayer`` (each layer); the role also has
+``ecr:BatchCheckLayerAvailability``, the fourth action the CDK's ``grantPull`` grants. This is the ``SERVICE_ROLE`` case of a
 CodeBuild project's ``imagePullCredentialsType``, where the service role pulls; with
 ``CODEBUILD``, the repository policy trusts ``codebuild.amazonaws.com`` instead.
 
@@ -59,6 +60,7 @@ PULL_IMAGES = {
                 "ecr:GetAuthorizationToken",
                 "ecr:BatchGetImage",
                 "ecr:GetDownloadUrlForLayer",
+                "ecr:BatchCheckLayerAvailability",
             ],
             "Resource": "*",
         }

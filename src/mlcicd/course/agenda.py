@@ -83,14 +83,27 @@ def course_items(root: Path = Path(".")) -> list[Item]:
     for kind, folder in (("lesson", "notebooks"), ("exercise", "exercises")):
         for path in sorted((root / folder).glob("[0-9][0-9]_*.ipynb")):
             title, words, lines = _parts(path)
-            minutes = words / WORDS_PER_MINUTE
-            if kind == "lesson":
-                minutes += lines * SECONDS_PER_CODE_LINE / 60
-            else:
-                minutes += points.get(path.stem, 0) * MINUTES_PER_POINT
+            minutes = model_minutes(kind, words, lines, points.get(path.stem, 0))
             relative = path.relative_to(root).as_posix()
-            items.append(Item(path.stem[:2], kind, title, relative, _round5(minutes)))
+            items.append(Item(path.stem[:2], kind, title, relative, minutes))
     return sorted(items, key=lambda i: (i.number, i.kind != "lesson"))
+
+
+def model_minutes(kind: str, words: int, code_lines: int, points: int) -> int:
+    """The model's minutes for one notebook, to the nearest 5.
+
+    Args:
+        kind: ``lesson`` (prose and code lines count) or ``exercise`` (prose and points).
+        words: Words of prose.
+        code_lines: Non-blank lines of code (lessons only).
+        points: Checkpoint points (exercises only).
+    """
+    minutes = words / WORDS_PER_MINUTE
+    if kind == "lesson":
+        minutes += code_lines * SECONDS_PER_CODE_LINE / 60
+    else:
+        minutes += points * MINUTES_PER_POINT
+    return _round5(minutes)
 
 
 def times_table(items: Sequence[Item]) -> str:
@@ -127,11 +140,15 @@ WELCOME = ("Welcome, goals, `mlcicd doctor` on every machine", 15)
 DEMO_CI = ("Live demo: a red build in CodeBuild's report, then green", 10)
 WRAP_UP = ("Wrap-up: questions, the class report, what to study next", 15)
 
-#: The two-day workshop: every lesson and every exercise but the capstone's, which is
-#: homework (a class is slower than one reader: each day keeps about 50 minutes spare).
+#: Optional lessons no agenda teaches (the real-account appendix): self-study.
+APPENDIX: tuple[str, ...] = ("11",)
+
+#: The two-day workshop: every lesson and most exercises; exercises 04, 09 and the
+#: capstone's are homework (a class is slower than one reader: each day keeps about 40
+#: minutes spare).
 TWO_DAYS: tuple[tuple[object, ...], ...] = (
-    (WELCOME, "00", "01", "02", "02x", "03", "03x", "04", "04x", "05", "05x", WRAP_UP),
-    (DEMO_CI, "06", "06x", "07", "07x", "08", "08x", "09", "09x", "10", WRAP_UP),
+    (WELCOME, "00", "01", "02", "02x", "03", "03x", "04", "05", "05x", WRAP_UP),
+    (DEMO_CI, "06", "06x", "07", "07x", "08", "08x", "09", "10", WRAP_UP),
 )
 #: The one-day workshop: the path from a unit test to a gated deployment; the rest is
 #: the cut (self-study or a second day).

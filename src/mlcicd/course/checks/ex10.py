@@ -281,8 +281,8 @@ def _deploy_stage(pipeline: Pipeline) -> int:
     return next(
         (
             i
-            for i, stage in enumerate(pipeline.stages)
-            if any(a.action_type_id.category == "Deploy" for a in stage.actions)
+            for i, candidate in enumerate(pipeline.stages)
+            if "Deploy" in {act.action_type_id.category for act in candidate.actions}
         ),
         len(pipeline.stages),
     )
@@ -487,10 +487,10 @@ def _pipeline_stages(template: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _action(template: dict[str, Any], name: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """The action list holding the action ``name``, and the action."""
-    for stage in _pipeline_stages(template):
-        for action in stage["Actions"]:
-            if action["Name"] == name:
-                return stage["Actions"], action
+    for declared in _pipeline_stages(template):
+        found = [entry for entry in declared["Actions"] if entry["Name"] == name]
+        if found:
+            return declared["Actions"], found[0]
     raise KeyError(name)
 
 
