@@ -3,8 +3,9 @@
 A ``docker pull`` from ECR needs three actions at least: ``ecr:GetAuthorizationToken``
 (the registry login), ``ecr:BatchGetImage`` (the manifest) and
 ``ecr:GetDownloadUrlForLayer`` (each layer); the role also has
-``ecr:BatchCheckLayerAvailability``, the fourth action the CDK's ``grantPull`` grants. This is the ``SERVICE_ROLE`` case of a
-CodeBuild project's ``imagePullCredentialsType``, where the service role pulls; with
+``ecr:BatchCheckLayerAvailability``, the fourth action the CDK's ``grantPull`` grants.
+This is the ``SERVICE_ROLE`` case of a CodeBuild project's ``imagePullCredentialsType``,
+where the service role pulls; with
 ``CODEBUILD``, the repository policy trusts ``codebuild.amazonaws.com`` instead.
 
 By default moto allows every call. ``set_initial_no_auth_action_count(n)``
