@@ -63,7 +63,9 @@ def with_cell(nb: nbformat.NotebookNode, source: str, at: int = 2) -> nbformat.N
 REPLACE_EVALUATE = """
 import importlib
 c = importlib.import_module("mlcicd.course.checkpoint")
+# Every function between the checkpoint cell and its printed line.
 c.evaluate = lambda i, namespace: (True, c.success_line(i, c.get_check(i).points))
+c.run_checkpoint = lambda i, namespace: c.Outcome(True, c.success_line(i, c.get_check(i).points))
 """
 
 NO_OP_REGISTRY = """

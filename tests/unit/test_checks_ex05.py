@@ -692,3 +692,24 @@ def test_failure_lines_are_the_same_on_every_run() -> None:
     second = evaluate("05.5", {"register_candidate": register_always_approved})
 
     assert first == second
+
+
+def test_the_short_batch_wrapper_travels_into_a_kernel_by_pickle() -> None:
+    # The grader pickles a check's arguments into the learner's kernel (cloudpickle); the
+    # wrapper must come back whole there, forwarding what it does not override.
+    import cloudpickle
+
+    from mlcicd.course.checks.ex05 import _ShortBatches
+
+    class Client:
+        def receive_message(self, **kwargs: Any) -> dict[str, Any]:
+            return kwargs
+
+        def delete_message(self, **kwargs: Any) -> str:
+            return "deleted"
+
+    copy = cloudpickle.loads(cloudpickle.dumps(_ShortBatches(Client(), 3)))
+    assert copy.receive_message(MaxNumberOfMessages=10) == {"MaxNumberOfMessages": 3}
+    assert copy.delete_message(ReceiptHandle="r") == "deleted"
+    with pytest.raises(AttributeError):
+        copy.not_a_method  # noqa: B018

@@ -506,12 +506,8 @@ def test_an_untouched_stub_gets_no_hint() -> None:
 # (mistake, the rule its graded line names, a piece of the hidden input it must not show)
 HIDDEN_ONLY: list[tuple[str, str, str]] = [
     ("lets NaN through", "a NaN churnProbability is a problem (NaN is no probability)", "nan"),
-    (
-        "never sleeps",
-        "the wait sleeps `interval` seconds between looks, and gives up with None within "
-        "about `interval` of the timeout",
-        "0.3",
-    ),
+    # "never sleeps" is not here: a busy loop starves moto's threads under load, so the
+    # public timing case may catch it too. It is a mutant (MUTANTS), which must fail graded.
     (
         "names the key as the dataset",
         "a file whose model fails the quality gate returns release's outcome, registers "
