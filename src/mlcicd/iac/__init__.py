@@ -10,6 +10,9 @@
   :func:`wildcard_actions` read the template's IAM policies.
 * :func:`cdk_problem` / :func:`require_cdk` say, in one sentence, when Node.js
   or the ``iac`` extra is missing.
+* :func:`committed_template` reads the stack's committed template
+  (``MlCiCd.template.json`` in this package, kept equal to :func:`synthesize` by
+  the stack's snapshot test): the same template with no Node.js, in milliseconds.
 * :mod:`mlcicd.iac.buildspecs` holds the projects' buildspecs (plain data, no
   Node.js); :mod:`mlcicd.iac.endpoint` is the Build stage's packaging step
   (``python -m mlcicd.iac.endpoint``): upload the model, fill in ``infra/endpoint.yaml``.
@@ -20,7 +23,9 @@ package sets jsii's environment (:func:`configure_jsii`), so an ``import
 aws_cdk`` after it prints no Node.js banner and caches under ``build/``.
 """
 
+import json
 from importlib import import_module
+from importlib.resources import files
 from typing import TYPE_CHECKING, Any
 
 from mlcicd.iac.environment import cdk_problem, configure_jsii, require_cdk
@@ -47,6 +52,20 @@ _LAZY = {
 }
 
 
+#: The committed template's file name inside this package.
+COMMITTED_TEMPLATE = "MlCiCd.template.json"
+
+
+def committed_template() -> dict[str, Any]:
+    """Return the course stack's committed template, as :func:`synthesize` writes it.
+
+    A test synthesizes the stack and compares (``tests/unit/test_iac_stack.py``), so
+    this is the template the code produces, read without Node.js. Grading uses it.
+    """
+    text = files("mlcicd.iac").joinpath(COMMITTED_TEMPLATE).read_text(encoding="utf-8")
+    return json.loads(text)
+
+
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
         if _LAZY[name] == "mlcicd.iac.stack":
@@ -66,6 +85,7 @@ __all__ = [
     "TemplateAssertions",
     "cdk_assertion",
     "cdk_problem",
+    "committed_template",
     "configure_jsii",
     "lint_template",
     "new_app",
