@@ -128,7 +128,7 @@ class HandlerConfig:
 
 @dataclass(frozen=True)
 class Clients:
-    """The AWS clients the handler uses.
+    """The AWS clients the handler uses; pass your own to :func:`handler` in a test.
 
     Attributes:
         s3: A boto3 S3 client.
@@ -138,12 +138,14 @@ class Clients:
     s3: Any
     sagemaker: Any
 
+    @classmethod
+    def default(cls) -> Clients:
+        """Clients of boto3's default session, as Lambda gives the function.
 
-def _clients() -> Clients:
-    # Created at each call, not at import: tests (and notebooks) import this
-    # module outside moto and run the handler inside it. Replace this function
-    # to hand the handler other clients.
-    return Clients(s3=boto3.client("s3"), sagemaker=boto3.client("sagemaker"))
+        Made at each call, not at import: tests (and notebooks) import this module
+        outside moto and run the handler inside it.
+        """
+        return cls(s3=boto3.client("s3"), sagemaker=boto3.client("sagemaker"))
 
 
 class _Rejected(Exception):
@@ -158,12 +160,19 @@ class _Rejected(Exception):
         self.validation = validation
 
 
-def handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
+def handler(
+    event: Mapping[str, Any], context: Any, *, clients: Clients | None = None
+) -> dict[str, Any]:
     """Lambda entry point: validate the uploaded CSV file, then start training on it.
+
+    Lambda calls ``handler(event, context)``; a test passes its own ``clients``
+    (e.g. moto's, or a stand-in that records calls) instead of patching anything.
 
     Args:
         event: An S3 ``ObjectCreated`` event with exactly one record.
         context: The Lambda context (unused).
+        clients: The S3 and SageMaker clients to use; by default
+            :meth:`Clients.default`, made at this call.
 
     Returns:
         ``{"status": "started", ...}`` or ``{"status": "rejected", "reason": ...}``
@@ -175,8 +184,9 @@ def handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
             than the input (e.g. the function's role lacks a permission).
     """
     config = HandlerConfig.from_environ(os.environ)
+    clients = Clients.default() if clients is None else clients
     try:
-        response = _start_training(event, config, _clients())
+        response = _start_training(event, config, clients)
     except _Rejected as rejected:
         response = {
             "status": "rejected",

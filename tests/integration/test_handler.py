@@ -15,7 +15,6 @@ import pandas as pd
 import pytest
 from botocore.exceptions import ClientError
 
-from churn import handler as handler_module
 from churn.data import generate, to_csv_bytes
 from churn.exceptions import ConfigurationError
 from churn.handler import Clients, handler, s3_put_event
@@ -110,6 +109,26 @@ def test_a_valid_upload_starts_a_training_job_configured_from_the_settings(
     assert job["ModelArtifacts"]["S3ModelArtifacts"] == response["output"]
 
 
+def test_the_handler_uses_the_clients_it_is_given_not_its_own(
+    aws: boto3.Session, s3_bucket: str, settings: dict[str, str]
+) -> None:
+    s3, sagemaker = aws.client("s3"), aws.client("sagemaker")
+    event = put(s3, s3_bucket, KEY, valid_csv())
+    requests: list[dict[str, Any]] = []
+
+    class RecordingSageMaker:
+        def create_training_job(self, **request: Any) -> dict[str, str]:
+            requests.append(request)
+            return {"TrainingJobArn": "arn:aws:sagemaker:us-east-1:123456789012:training-job/x"}
+
+    response = handler(event, None, clients=Clients(s3=s3, sagemaker=RecordingSageMaker()))
+
+    assert response["status"] == "started", response
+    assert [r["TrainingJobName"] for r in requests] == [response["trainingJobName"]]
+    # The default client would have started the job in moto's SageMaker.
+    assert training_jobs(sagemaker) == []
+
+
 def test_an_url_encoded_key_is_decoded_before_use(
     aws: boto3.Session, s3_bucket: str, settings: dict[str, str]
 ) -> None:
@@ -126,7 +145,7 @@ def test_an_url_encoded_key_is_decoded_before_use(
 
 
 def test_a_repeated_event_names_the_same_job_and_starts_no_second_one(
-    aws: boto3.Session, s3_bucket: str, settings: dict[str, str], monkeypatch: pytest.MonkeyPatch
+    aws: boto3.Session, s3_bucket: str, settings: dict[str, str]
 ) -> None:
     sagemaker = aws.client("sagemaker")
 
@@ -147,11 +166,11 @@ def test_a_repeated_event_names_the_same_job_and_starts_no_second_one(
             return sagemaker.create_training_job(**request)
 
     clients = Clients(s3=aws.client("s3"), sagemaker=UniqueNamesSageMaker())
-    monkeypatch.setattr(handler_module, "_clients", lambda: clients)
     event = put(aws.client("s3"), s3_bucket, KEY, valid_csv())
 
     # S3 delivers events at least once: the same event may come twice.
-    first, second = handler(event, None), handler(event, None)
+    first = handler(event, None, clients=clients)
+    second = handler(event, None, clients=clients)
 
     assert first["status"] == second["status"] == "started"
     assert first["trainingJobName"] == second["trainingJobName"]

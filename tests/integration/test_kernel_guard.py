@@ -66,6 +66,9 @@ def test_under_nbval_a_learners_exported_keys_never_reach_the_kernel(
         cell.execution_count = count
     nbformat.write(nb, pytester.path / "lesson.ipynb")
 
-    result = pytester.runpytest_subprocess("--nbval", "lesson.ipynb", "-p", "no:cacheprovider")
+    # A folder with no configuration: the project asks for the safety net on the command line.
+    result = pytester.runpytest_subprocess(
+        "--nbval", "--offline-aws", "lesson.ipynb", "-p", "no:cacheprovider"
+    )
 
     result.assert_outcomes(passed=2)

@@ -31,6 +31,20 @@ def test_each_code_cell_gets_its_verdict_keyed_by_the_path_given(tmp_path: Path)
     assert cells[2].outcome == "failed" and "expected" in cells[2].message
 
 
+def test_kernels_get_the_safety_net_in_a_folder_with_no_configuration(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As a grader's shell might export them: nbval asks for --offline-aws itself.
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
+    monkeypatch.delenv("BOTOCORE_EXPERIMENTAL__PLUGINS")
+    seen = n.code("import os\nassert os.environ['AWS_ACCESS_KEY_ID'] == 'testing'")
+    n.write(n.new_notebook([seen]), tmp_path / "key.ipynb")
+
+    results = run_nbval(["key.ipynb"], tmp_path / "report.xml", cwd=tmp_path)
+
+    assert results == {"key.ipynb": {0: CellResult("passed")}}
+
+
 def test_a_report_that_is_not_junit_is_a_clear_error(tmp_path: Path) -> None:
     report = tmp_path / "report.xml"
     report.write_text("not xml <")

@@ -42,6 +42,17 @@ def test_several_files_and_pytest_arguments(capsys: pytest.CaptureFixture[str]) 
     assert [(t.name, t.outcome) for t in run.tests] == [("test_rows.py::test_rows", "passed")]
 
 
+def test_the_tests_run_under_the_offline_aws_safety_net(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The temporary folder has no configuration: run_pytest asks for --offline-aws itself.
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
+    monkeypatch.delenv("BOTOCORE_EXPERIMENTAL__PLUGINS")
+    run = run_pytest(
+        "import os\ndef test_key():\n    assert os.environ['AWS_ACCESS_KEY_ID'] == 'testing'\n",
+        show=False,
+    )
+    assert [(t.name, t.outcome) for t in run.tests] == [("test_notebook.py::test_key", "passed")]
+
+
 def test_nothing_collected_says_so() -> None:
     run = run_pytest("x = 1\n", show=False)
     assert run.exit_code == 5

@@ -30,6 +30,12 @@ def test_nbval_cells_still_carry_their_number_and_kernel() -> None:
     assert "self.cell_num = cell_num" in source
     assert "self.kernel = RunningKernel(" in inspect.getsource(nbval.plugin.IPyNbFile.setup)
     assert hasattr(nbval.kernel.RunningKernel, "interrupt")
+    # OutsideVerdicts talks to the kernel through its manager and client.
+    kernel_source = inspect.getsource(nbval.kernel.RunningKernel.__init__)
+    assert "self.km, self.kc = start_new_kernel(" in kernel_source, (
+        "nbval's RunningKernel no longer keeps .km and .kc: update "
+        "mlcicd.grade.nbval_sandbox.OutsideVerdicts.judge"
+    )
 
 
 def test_the_current_environment_spec_is_wrapped_in_the_prefix() -> None:

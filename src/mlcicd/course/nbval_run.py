@@ -113,6 +113,9 @@ def run_nbval(
         sys.executable, "-m", module, "-p", "no:cacheprovider",
         "-o", "addopts=", "-q", "-o", "junit_family=xunit1",
         "--nbval-lax", "--nbval-current-env", f"--nbval-cell-timeout={cell_timeout}",
+        # The safety net in nbval's process and so in every kernel it starts, whatever
+        # the configuration of the folder it runs in (a grading folder has none).
+        "--offline-aws",
         f"--junitxml={report}", *unused, *parallel, *map(str, paths),
     ]  # fmt: skip
     # pytest's own output goes to a file, of which only the end is read: a notebook

@@ -3,8 +3,8 @@
 Lessons and exercises write tests as strings (or files) and call
 :func:`run_pytest`, which runs them in a fresh pytest process, so that
 re-running a cell never meets a stale import, and prints one line per test.
-The offline-AWS safety net applies there as everywhere: the ``mlcicd.testing``
-pytest plugin loads with pytest.
+The offline-AWS safety net applies there as everywhere: the run passes
+``--offline-aws`` to the ``mlcicd.testing`` pytest plugin.
 """
 
 from __future__ import annotations
@@ -116,7 +116,8 @@ def run_pytest(
             # nbval's plugin is not needed for test modules, and loading it costs
             # seconds (nbformat's schema validation) on every run.
             sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:nbval",
-            "-o", "addopts=", f"--rootdir={root}", f"--junitxml={report}", *args,
+            "-o", "addopts=", f"--rootdir={root}", f"--junitxml={report}", "--offline-aws",
+            *args,
         ]  # fmt: skip
         command = [*contain.prefix(root), *command]  # sandboxed when a grader judges
         try:

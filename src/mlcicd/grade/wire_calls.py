@@ -20,6 +20,7 @@ from typing import Any
 import cloudpickle
 
 from mlcicd.grade.wire_frames import WireError, as_object, as_text
+from mlcicd.internals import client_credentials
 
 #: Builtin exceptions a remote error may also be, so that ``except`` clauses in checks
 #: work. ImportError is left out on purpose: in the checker it means "a package is missing".
@@ -187,7 +188,7 @@ class _CheckerPickler(cloudpickle.Pickler):
 
 def _keys(client: Any) -> dict[str, str | None] | None:
     """The credentials a client signs with, so the kernel's copy acts as the same principal."""
-    credentials = getattr(getattr(client, "_request_signer", None), "_credentials", None)
+    credentials = client_credentials(client)
     if credentials is None:
         return None
     frozen = credentials.get_frozen_credentials()

@@ -1,11 +1,12 @@
 """Fake AWS credentials, a fixed region, and the real-AWS guard, for a block of code.
 
-:func:`offline_aws` is what the pytest plugin wraps around every test and what
-a notebook wraps around its AWS cells. It hides every ``AWS_*`` variable the
-user has set (keys, ``AWS_PROFILE``, endpoint overrides), points botocore's
-config and credentials files at nothing so ``~/.aws`` is never read, sets fake
-credentials and one region, turns on the guard of :mod:`mlcicd.testing.guard`,
-and puts the user's environment back exactly as it was on exit.
+:func:`offline_aws` is what the pytest plugin wraps around every test of a run
+that asks for it (``--offline-aws``) and what a notebook wraps around its AWS
+cells. It hides every ``AWS_*`` variable the user has set (keys, ``AWS_PROFILE``,
+endpoint overrides), points botocore's config and credentials files at nothing so
+``~/.aws`` is never read, sets fake credentials and one region, turns on the
+guard of :mod:`mlcicd.testing.guard`, and puts the user's environment back
+exactly as it was on exit.
 """
 
 from __future__ import annotations

@@ -17,13 +17,13 @@ test) inherit the guard too.
 from __future__ import annotations
 
 import ipaddress
-import sys
 from typing import Any
 from urllib.parse import urlsplit
 
+from mlcicd import internals
 from mlcicd.exceptions import RealAWSCallError
 
-PLUGIN_ENV = "BOTOCORE_EXPERIMENTAL__PLUGINS"
+PLUGIN_ENV = internals.BOTOCORE_PLUGINS_ENV
 PLUGIN_SPEC = f"mlcicd_guard={__name__}"
 _HANDLER_ID = "mlcicd-refuse-real-aws"
 # moto answers every URL under this domain while a mock is active (unknown
@@ -43,10 +43,11 @@ def is_loopback(host: str) -> bool:
 
 
 def moto_is_active() -> bool:
-    """Tell whether a moto mock (``mock_aws``) is answering botocore calls now."""
-    models = sys.modules.get("moto.core.models")
-    stubber = getattr(models, "botocore_stubber", None)
-    return bool(getattr(stubber, "enabled", False))
+    """Tell whether a moto mock (``mock_aws``) is answering botocore calls now.
+
+    moto has no public way to ask; :func:`mlcicd.internals.moto_is_active` reads it.
+    """
+    return internals.moto_is_active()
 
 
 def must_refuse(url: str, moto_active: bool) -> bool:
@@ -80,7 +81,10 @@ def refuse_real_aws(request: Any, event_name: str, **_: Any) -> None:
 
 
 def initialize_client_plugin(client: Any) -> None:
-    """Entry point botocore calls for each new client (see module docstring)."""
+    """Entry point botocore calls for each new client (see module docstring).
+
+    Its name is :data:`mlcicd.internals.BOTOCORE_PLUGIN_ENTRY`, botocore's convention.
+    """
     client.meta.events.register_last("before-send", refuse_real_aws, unique_id=_HANDLER_ID)
 
 

@@ -1,0 +1,172 @@
+"""The moto and botocore internals mlcicd.internals relies on; an upgrade moving one fails here.
+
+Each assertion says which library moved what, and which function of
+mlcicd.internals to update; nbval's internals have their test in
+test_grade_nbval_sandbox.py.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import sys
+from importlib.metadata import version
+
+import boto3
+import botocore.loaders
+import botocore.plugin
+import botocore.session
+import pytest
+from moto import mock_aws
+
+from mlcicd import internals
+from mlcicd.testing import guard
+
+MOTO = f"moto {version('moto')}"
+BOTOCORE = f"botocore {version('botocore')}"
+
+
+def test_moto_still_has_the_stubber_flag_mock_aws_sets() -> None:
+    models = importlib.import_module("moto.core.models")
+    stubber = getattr(models, "botocore_stubber", None)
+    assert hasattr(stubber, "enabled"), (
+        f"{MOTO} has no moto.core.models.botocore_stubber.enabled: update "
+        "mlcicd.internals.moto_is_active (the real-AWS guard and the grader rely on it)"
+    )
+    with mock_aws():
+        inside = internals.moto_is_active()
+    assert (inside, internals.moto_is_active()) == (True, False), (
+        f"{MOTO}: mock_aws no longer sets botocore_stubber.enabled while active: update "
+        "mlcicd.internals.moto_is_active"
+    )
+
+
+def test_moto_is_not_imported_to_answer_that_no_mock_is_active(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delitem(sys.modules, "moto.core.models")
+    assert internals.moto_is_active() is False
+    assert "moto.core.models" not in sys.modules
+
+
+def test_botocore_sessions_still_make_their_loader_through_a_module_name() -> None:
+    source = inspect.getsource(botocore.session.Session)
+    assert "create_loader(" in source and hasattr(botocore.session, "create_loader"), (
+        f"{BOTOCORE}: Session no longer calls botocore.session.create_loader: update "
+        "mlcicd.internals.share_botocore_loader"
+    )
+
+
+def test_sharing_the_loader_shares_it_and_undoing_it_restores_botocore(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # botocore as shipped, not as this run's safety net shares it.
+    monkeypatch.setattr(botocore.session, "create_loader", botocore.loaders.create_loader)
+    original = botocore.session.create_loader
+    restore = internals.share_botocore_loader()
+    try:
+        shared = [botocore.session.Session().get_component("data_loader") for _ in range(2)]
+    finally:
+        restore()
+    own = [botocore.session.Session().get_component("data_loader") for _ in range(2)]
+    assert shared[0] is shared[1], (
+        f"{BOTOCORE}: sessions no longer share the patched loader: update "
+        "mlcicd.internals.share_botocore_loader"
+    )
+    assert own[0] is not own[1]
+    assert botocore.session.create_loader is original
+
+
+def test_botocore_still_reads_client_plugins_from_the_environment_variable() -> None:
+    source = inspect.getsource(botocore.plugin)
+    assert internals.BOTOCORE_PLUGINS_ENV in source, (
+        f"{BOTOCORE} no longer reads {internals.BOTOCORE_PLUGINS_ENV}: update "
+        "mlcicd.internals.BOTOCORE_PLUGINS_ENV (the real-AWS guard is installed through it)"
+    )
+    assert f".{internals.BOTOCORE_PLUGIN_ENTRY}(" in source, (
+        f"{BOTOCORE} no longer calls {internals.BOTOCORE_PLUGIN_ENTRY} on a plugin module: "
+        "update mlcicd.internals.BOTOCORE_PLUGIN_ENTRY and mlcicd.testing.guard"
+    )
+    assert callable(getattr(guard, internals.BOTOCORE_PLUGIN_ENTRY, None))
+
+
+@pytest.mark.parametrize("token", [None, "session-token"])
+def test_a_clients_signing_credentials_are_read_back(token: str | None) -> None:
+    client = boto3.client(
+        "s3",
+        region_name="us-east-1",
+        aws_access_key_id="AKIDEXAMPLE",
+        aws_secret_access_key="secret",
+        aws_session_token=token,
+    )
+    credentials = internals.client_credentials(client)
+    assert credentials is not None, (
+        f"{BOTOCORE}: a client has no _request_signer._credentials: update "
+        "mlcicd.internals.client_credentials (the grader's clients in a learner's kernel)"
+    )
+    frozen = credentials.get_frozen_credentials()
+    assert (frozen.access_key, frozen.secret_key, frozen.token) == ("AKIDEXAMPLE", "secret", token)
+
+
+def test_an_object_that_is_no_client_has_no_credentials() -> None:
+    assert internals.client_credentials(object()) is None
+
+
+REPOSITORY = "arn:aws:ecr:us-east-1:123456789012:repository/churn"
+TRAINING_ROLE = "arn:aws:iam::123456789012:role/churn-training"
+POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {"Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"},
+        {"Effect": "Allow", "Action": ["ecr:BatchGetImage"], "Resource": REPOSITORY},
+        {"Effect": "Deny", "Action": "ecr:BatchGetImage", "Resource": "*/secret"},
+        {
+            "Effect": "Allow",
+            "Action": "iam:PassRole",
+            "Resource": TRAINING_ROLE,
+            "Condition": {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
+        },
+    ],
+}
+SAGEMAKER = {"iam:PassedToService": "sagemaker.amazonaws.com"}
+
+
+#: Requests without condition keys: (action, resource, moto's verdict).
+ECR_REQUESTS = [
+    ("ecr:GetAuthorizationToken", "*", "PERMITTED"),
+    ("ecr:BatchGetImage", REPOSITORY, "PERMITTED"),
+    ("ecr:BatchGetImage", REPOSITORY.replace("churn", "other"), "NEUTRAL"),
+    ("ecr:PutImage", REPOSITORY, "NEUTRAL"),
+    ("ecr:BatchGetImage", REPOSITORY.replace("churn", "secret"), "DENIED"),
+]
+
+
+@pytest.mark.parametrize(
+    ("action", "resource", "conditions", "verdict"),
+    [
+        *[(action, resource, None, verdict) for action, resource, verdict in ECR_REQUESTS],
+        ("iam:PassRole", TRAINING_ROLE, SAGEMAKER, "PERMITTED"),
+        # moto denies outright when a statement's condition fails (lesson 05 prints
+        # anything but PERMITTED as "not allowed").
+        ("iam:PassRole", TRAINING_ROLE, {"iam:PassedToService": "ec2.amazonaws.com"}, "DENIED"),
+        ("iam:PassRole", TRAINING_ROLE.replace("churn-training", "admin"), SAGEMAKER, "NEUTRAL"),
+    ],
+)
+def test_moto_still_judges_an_identity_policy(
+    action: str, resource: str, conditions: dict[str, str] | None, verdict: str
+) -> None:
+    try:
+        found = internals.iam_policy_verdict(POLICY, action, resource, conditions)
+    except (ImportError, AttributeError, TypeError) as error:
+        pytest.fail(
+            f"{MOTO} moved moto.iam.access_control.IAMPolicy or PermissionResult ({error}): "
+            "update mlcicd.internals.iam_policy_verdict (check 05.4 and lesson 05 use it)"
+        )
+    assert found == verdict
+
+
+@pytest.mark.parametrize(("action", "resource", "verdict"), ECR_REQUESTS)
+def test_a_policy_permits_only_what_moto_calls_permitted(
+    action: str, resource: str, verdict: str
+) -> None:
+    assert internals.iam_policy_permits(POLICY, action, resource) is (verdict == "PERMITTED")
