@@ -35,6 +35,7 @@ from mlcicd.buildspec.model import (
     from_dict,
     to_dict,
 )
+from mlcicd.buildspec.schema import SHELLS
 
 
 def safe_load(text: str, version: tuple[int, int] | None = None) -> Any:
@@ -298,7 +299,8 @@ def test_any_buildspec_reads_back_unchanged_by_yaml_1_1_and_1_2(spec: Buildspec)
 
 # The loader (mlcicd.buildspec.load.loads) also lints, so these buildspecs keep
 # every rule with severity "error": shell variable names, files in every report
-# group and artifact set, runtime versions in install only, real on-failure values.
+# group and artifact set, runtime versions in install only, real on-failure values,
+# a supported env.shell.
 variable_names = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,8}", fullmatch=True)
 secret_references = st.from_regex(r"[A-Za-z0-9/_+=.@-]{1,10}(:[A-Za-z0-9_]{1,6})?", fullmatch=True)
 some_texts = st.lists(texts, min_size=1, max_size=2).map(tuple)
@@ -324,11 +326,14 @@ lint_clean_buildspecs = st.builds(
     env=st.none()
     | st.builds(
         Env,
-        shell=optional_texts,
+        shell=st.none() | st.sampled_from(SHELLS),
         variables=st.dictionaries(variable_names, texts, max_size=2),
         parameter_store=st.dictionaries(variable_names, texts, max_size=2),
         secrets_manager=st.dictionaries(variable_names, secret_references, max_size=2),
-        exported_variables=st.lists(variable_names, max_size=2).map(tuple),
+        # CodeBuild cannot export AWS_ variables (BS043).
+        exported_variables=st.lists(
+            variable_names.filter(lambda n: not n.upper().startswith("AWS_")), max_size=2
+        ).map(tuple),
         git_credential_helper=flags,
     ).filter(_non_empty),
     phases=st.fixed_dictionaries(

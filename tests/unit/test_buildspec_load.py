@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from mlcicd.buildspec.load import MAX_NODES, load, loads, parse
-from mlcicd.buildspec.model import from_dict
+from mlcicd.buildspec.load import MAX_NODES, load, loads, model_of, parse
 from mlcicd.exceptions import BuildspecError
 
 SPEC = """\
@@ -92,13 +91,82 @@ def test_merge_key_keeps_keys_written_here() -> None:
 
 
 def test_loads_returns_the_model_of_the_data() -> None:
-    assert loads(SPEC) == from_dict(parse(SPEC).data)
+    assert loads(SPEC) == model_of(parse(SPEC))
 
 
 def test_load_reads_a_file(tmp_path: Path) -> None:
     path = tmp_path / "buildspec.yml"
     path.write_text(SPEC, encoding="utf-8")
-    assert load(path) == from_dict(parse(SPEC).data)
+    assert load(path) == model_of(parse(SPEC))
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        ("true", "true"),
+        ("False", "False"),
+        ("yes", "yes"),
+        ("3.10", "3.10"),
+        ("010", "010"),
+        ("'quoted'", "quoted"),
+        ("", ""),
+    ],
+)
+def test_variables_are_set_as_written_not_as_yaml_retyped_them(written: str, expected: str) -> None:
+    # YAML 1.1 reads `true` as a boolean; the old model re-spelt it "yes" (issue 17).
+    spec = loads(
+        f"version: 0.2\nenv:\n  variables:\n    V: {written}\n" + SPEC[SPEC.index("phases") :]
+    )
+    assert spec.env is not None and spec.env.variables == {"V": expected}
+
+
+def test_a_switch_stays_a_boolean() -> None:
+    # Only variables are text by nature.
+    spec = loads("version: 0.2\nenv:\n  git-credential-helper: yes\n" + BUILD_ONLY)
+    assert spec.env is not None and spec.env.git_credential_helper is True
+
+
+BUILD_ONLY = "phases:\n  build:\n    commands:\n      - make\n"
+
+
+@pytest.mark.parametrize(
+    ("line", "commands"),
+    [
+        # The official AWS Solution's if/else with tabs between words (issue 17).
+        (
+            "      - if [ -f a ];then x=1;\telse exit 1;\tfi;\n",
+            ["if [ -f a ];then x=1;\telse exit 1;\tfi;"],
+        ),
+        ("      - echo a\t# a comment\n", ["echo a"]),
+        ("      - echo a \t\n", ["echo a"]),
+        ("      -\tmake\n", ["make"]),
+        ("      - echo a\tb\n        c\td\n", ["echo a\tb c\td"]),
+        ('      - "echo\\tb"\n', ["echo\tb"]),
+    ],
+    ids=["mid-line", "before-comment", "trailing", "after-dash", "folded", "quoted-escape"],
+)
+def test_tabs_between_words_are_read_as_yaml_1_2_reads_them(line: str, commands: list[str]) -> None:
+    # Pins TabScanner's overrides of ruamel.yaml's scanner hooks: if an upgrade of
+    # ruamel.yaml changes scan_plain_spaces/scan_to_next_token, this fails first.
+    document = parse("version: 0.2\nphases:\n  build:\n    commands:\n" + line)
+    assert document.data["phases"]["build"]["commands"] == commands
+
+
+def test_a_tab_after_a_key_is_a_blank() -> None:
+    assert parse("version:\t0.2\nphases: {}\n").data == {"version": 0.2, "phases": {}}
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["phases:\n\tbuild: {}\n", "phases:\n  build:\n    commands:\n\t- make\n", "a:\n \tb: 1\n"],
+)
+def test_a_tab_in_indentation_is_still_bs003(text: str) -> None:
+    with pytest.raises(BuildspecError) as caught:
+        parse(text)
+    assert (
+        caught.value.code == "BS003"
+        and caught.value.line == text.count("\n", 0, text.index("\t")) + 1
+    )
 
 
 def test_loads_raises_the_first_error_and_counts_them() -> None:

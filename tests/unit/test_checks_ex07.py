@@ -487,7 +487,8 @@ MUTANTS = [
     # 07.4: each rule of the list in Exercise 4
     Wrong("07.4", "no version", {"FIXED": FIXED.replace("version: 0.2\n", "")}),
     Wrong("07.4", "format JUNIT", {"FIXED": FIXED.replace("JUNITXML", "JUNIT")}),
-    Wrong("07.4", "python version unquoted", {"FIXED": FIXED.replace('"3.11"', "3.11")}),
+    # Unquoted 3.11 stays 3.11 (no digit lost, so CodeBuild reads it right); 3.10 becomes 3.1.
+    Wrong("07.4", "python 3.10 unquoted", {"FIXED": FIXED.replace('"3.11"', "3.10")}),
     Wrong(
         "07.4",
         "unpinned install",

@@ -5,6 +5,8 @@
 * :func:`load` / :func:`loads` read a buildspec (refusing lint errors);
   :func:`lint_file` / :func:`lint_text` report every problem with its rule
   code, line and column (``mlcicd buildspec lint``, ``mlcicd buildspec rules``).
+* :func:`~mlcicd.buildspec.editor_schema.json_schema` is the buildspec's shape as a
+  JSON Schema, for editors (``mlcicd buildspec schema``).
 * :func:`run_buildspec` runs it on this machine with CodeBuild's phase
   semantics (``mlcicd buildspec run``).
 """

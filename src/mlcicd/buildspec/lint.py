@@ -30,6 +30,7 @@ from mlcicd.buildspec.rules import (
     check_build_identifier_unique,
     check_depend_on,
     check_empty_commands,
+    check_exported_aws,
     check_exported_variables,
     check_fallback_keys,
     check_finally_without_commands,
@@ -49,10 +50,15 @@ from mlcicd.buildspec.rules import (
     check_variable_structure,
 )
 from mlcicd.buildspec.schema import (
+    BATCH_REF,
+    BUILDSPEC_REF,
     Check,
     Hit,
+    check_choices,
     check_command_type,
     check_duplicate_keys,
+    check_flags,
+    check_ignored_key,
     check_top_level_mapping,
     check_types,
     check_unknown_key,
@@ -77,6 +83,7 @@ class Rule:
         example: One line of YAML that triggers it.
         check: The check; None for the problems :func:`~mlcicd.buildspec.load.parse`
             stops at (their findings come from its error).
+        url: The CodeBuild documentation the rule rests on.
     """
 
     code: str
@@ -84,6 +91,7 @@ class Rule:
     summary: str
     example: str
     check: Check | None = None
+    url: str = BUILDSPEC_REF
 
 
 @dataclass(frozen=True)
@@ -129,7 +137,13 @@ RULES: tuple[Rule, ...] = (
         "build: {commands: [a], commands: [b]}",
         check_duplicate_keys,
     ),
-    Rule(TAB, "error", "a tab is used for indentation", "phases:\\n\\tbuild:"),
+    Rule(
+        TAB,
+        "error",
+        "a tab is used for indentation (tabs between words are fine)",
+        "phases:\\n\\tbuild:",
+        url=f"{BUILDSPEC_REF}#build-spec-ref-syntax",
+    ),
     Rule(ENCODING, "error", "the file is not UTF-8 text", "b'env: caf\\xe9' (latin-1)"),
     Rule(TOO_LARGE, "error", "the file is over 1 MiB", "a 5 MB generated buildspec"),
     Rule(
@@ -166,13 +180,15 @@ RULES: tuple[Rule, ...] = (
         "unknown key inside a section",
         "phases: {build: {command: [make]}}",
         check_unknown_key,
+        f"{BUILDSPEC_REF}#build-spec-ref-syntax",
     ),
     Rule(
         "BS015",
         "error",
         "a value of the wrong type (mapping, list or value)",
-        "phases: [build]",
+        "cache: {paths: node_modules/**/*}",
         check_types,
+        f"{BUILDSPEC_REF}#build-spec-ref-syntax",
     ),
     Rule(
         "BS016",
@@ -198,9 +214,10 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "BS019",
         "warning",
-        "a runtime version written as a number",
-        "python: 3.12",
+        "a runtime version YAML reads as another number (3.10 as 3.1)",
+        "python: 3.10",
         check_float_runtime_version,
+        f"{BUILDSPEC_REF}#runtime-versions-in-build-spec",
     ),
     Rule(
         "BS020",
@@ -211,10 +228,11 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "BS021",
-        "error",
-        "finally without commands in a phase",
-        "build: {finally: [echo done]}",
+        "warning",
+        "finally without commands in a phase (the reference calls commands required)",
+        "post_build: {finally: [echo done]}",
         check_finally_without_commands,
+        f"{BUILDSPEC_REF}#build-spec.phases.post_build",
     ),
     Rule("BS022", "error", "invalid on-failure", "on-failure: abort", check_on_failure),
     Rule("BS023", "error", "unknown report file-format", "file-format: JUNIT", check_report_format),
@@ -245,6 +263,7 @@ RULES: tuple[Rule, ...] = (
         "a batch identifier with other than letters, digits, _",
         "identifier: unit-tests",
         check_build_identifier_form,
+        f"{BATCH_REF}#build-spec.batch.build-graph",
     ),
     Rule(
         "BS028",
@@ -254,7 +273,12 @@ RULES: tuple[Rule, ...] = (
         check_build_identifier_unique,
     ),
     Rule(
-        "BS029", "error", "depend-on names an unknown build", "depend-on: [nosuch]", check_depend_on
+        "BS029",
+        "error",
+        "depend-on names an unknown build",
+        "depend-on: [nosuch]",
+        check_depend_on,
+        f"{BATCH_REF}#build-spec.batch.build-graph",
     ),
     Rule(
         "BS030",
@@ -321,6 +345,39 @@ RULES: tuple[Rule, ...] = (
         "advice: pytest runs but no reports: section, CodeBuild shows no test report",
         "commands: [pytest]",
         check_reports_advice,
+        "https://docs.aws.amazon.com/codebuild/latest/userguide/test-reporting.html",
+    ),
+    Rule(
+        "BS040",
+        "warning",
+        "a legacy key CodeBuild ignores (artifacts.type)",
+        "artifacts: {type: zip, files: [a]}",
+        check_ignored_key,
+        f"{BUILDSPEC_REF}#build-spec-ref-versions",
+    ),
+    Rule(
+        "BS041",
+        "error",
+        "a yes/no (or true/false) switch set to something else",
+        "discard-paths: flatten",
+        check_flags,
+        f"{BUILDSPEC_REF}#build-spec.artifacts.discard-paths",
+    ),
+    Rule(
+        "BS042",
+        "error",
+        "env.shell is not a supported shell",
+        "env: {shell: zsh}",
+        check_choices,
+        f"{BUILDSPEC_REF}#build-spec.shell",
+    ),
+    Rule(
+        "BS043",
+        "error",
+        "an exported variable starting with AWS_ (cannot be exported)",
+        "exported-variables: [AWS_REGION]",
+        check_exported_aws,
+        f"{BUILDSPEC_REF}#build-spec.env.exported-variables",
     ),
 )
 

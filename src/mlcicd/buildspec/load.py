@@ -38,6 +38,7 @@ from ruamel.yaml.nodes import ScalarNode
 from ruamel.yaml.resolver import VersionedResolver
 
 from mlcicd.buildspec.model import Buildspec, from_dict
+from mlcicd.buildspec.scanner import TabScanner
 from mlcicd.exceptions import BuildspecError
 
 #: Largest buildspec read, in bytes (real ones are a few KiB).
@@ -210,6 +211,7 @@ def _base60(digits: str) -> float:
 def _events(text: str, path: str) -> Iterator[Event]:
     yaml = YAML(typ="safe", pure=True)
     yaml.version = (1, 1)
+    yaml.Scanner = TabScanner  # tabs between words are YAML 1.2's blanks, not errors
     try:
         yield from yaml.parse(text)
     except MarkedYAMLError as error:
@@ -218,14 +220,13 @@ def _events(text: str, path: str) -> Iterator[Event]:
         lines = text.splitlines()
         source = lines[line - 1] if 0 < line <= len(lines) else ""
         indent = source[: len(source) - len(source.lstrip(" \t"))]
-        if "\t" in indent or "'\\t'" in str(error.problem):
-            tab_column = (indent.index("\t") + 1) if "\t" in indent else column
+        if "\t" in indent:
             raise _error(
                 "tab character in indentation; YAML indents with spaces only: "
                 "replace the tab with spaces",
                 path,
                 line,
-                tab_column,
+                indent.index("\t") + 1,
                 TAB,
             ) from None
         problem = " ".join(str(error.problem or error.context or "invalid YAML").split())
@@ -439,7 +440,36 @@ def loads(text: str | bytes, *, path: str = "<string>") -> Buildspec:
             column=first.column,
             code=first.code,
         )
-    return from_dict(document.data)
+    return model_of(document)
+
+
+def model_of(document: Document) -> Buildspec:
+    """The model of a parsed document, with ``env.variables`` set as written in the file.
+
+    YAML 1.1 reads ``DEBUG: true`` as a boolean and ``V: 1.10`` as the number 1.1;
+    an environment variable is text, and CodeBuild's reference describes the
+    value as "that variable's value". The runner sets the text written in the
+    file (``true``, ``1.10``), not a re-spelling of the typed value (BS037 and
+    BS018 warn where YAML 1.1 reads a variable differently, so quote to be sure).
+
+    Args:
+        document: From :func:`parse`; not modified.
+
+    Returns:
+        The model (:func:`~mlcicd.buildspec.model.from_dict` of the data).
+    """
+    data = document.data
+    env = data.get("env") if isinstance(data, dict) else None
+    variables = env.get("variables") if isinstance(env, dict) else None
+    if isinstance(variables, dict):
+        written = {
+            name: document.raws.get(("env", "variables", name), value)
+            if isinstance(value, bool | int | float)
+            else value
+            for name, value in variables.items()
+        }
+        data = {**data, "env": {**env, "variables": written}}
+    return from_dict(data)
 
 
 def load(path: Path) -> Buildspec:

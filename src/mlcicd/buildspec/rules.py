@@ -61,16 +61,27 @@ def check_runtime_versions_phase(doc: Document) -> Iterator[Hit]:
             )
 
 
+def _lost_digits(doc: Document, where: KeyPath) -> tuple[str, float] | None:
+    """(raw, value) when the scalar at ``where`` is a float written with digits YAML drops."""
+    raw = doc.raws.get(where)
+    value = _value_at(doc.data, where)
+    if raw is None or not isinstance(value, float) or raw.strip() == str(value):
+        return None
+    return raw.strip(), value
+
+
+def _is_runtime_version(where: KeyPath) -> bool:
+    return len(where) == 4 and where[0] == "phases" and where[2] == "runtime-versions"
+
+
 def check_float_lost_digits(doc: Document) -> Iterator[Hit]:
-    """A number like ``3.10`` that YAML reads as the float ``3.1``, losing a digit."""
-    for where, raw in doc.raws.items():
-        value = _value_at(doc.data, where)
-        if where != ("version",) and isinstance(value, float) and raw.strip() != str(value):
-            yield Hit(
-                where,
-                f"{raw} is read as the number {value}",
-                f'quote it: "{raw}"',
-            )
+    """A number like ``1.20`` that YAML reads as the float ``1.2``, losing a digit."""
+    for where in doc.raws:
+        lost = _lost_digits(doc, where)
+        # Runtime versions have their own rule (BS019), with a runtime's hint.
+        if lost and where != ("version",) and not _is_runtime_version(where):
+            raw, value = lost
+            yield Hit(where, f"{raw} is read as the number {value}", f'quote it: "{raw}"')
 
 
 def _value_at(data: Any, where: KeyPath) -> Any:
@@ -85,15 +96,18 @@ def _value_at(data: Any, where: KeyPath) -> Any:
 
 
 def check_float_runtime_version(doc: Document) -> Iterator[Hit]:
-    """A runtime version written as a number (``python: 3.7``): ``3.10`` would become 3.1."""
+    """A runtime version YAML changes (``python: 3.10`` is read as 3.1); ``3.12`` is fine."""
     for name, phase in phases_of(doc):
-        for runtime, version in as_dict(phase.get("runtime-versions")).items():
+        for runtime in as_dict(phase.get("runtime-versions")):
             where = ("phases", name, "runtime-versions", runtime)
-            if isinstance(version, float) and doc.raws.get(where, "").strip() == str(version):
+            lost = _lost_digits(doc, where)
+            if lost:
+                raw, value = lost
                 yield Hit(
                     where,
-                    f"runtime version {runtime}: {version} is read as a number",
-                    f'quote it, so that a version like 3.10 stays 3.10: {runtime}: "{version}"',
+                    f"runtime version {runtime}: {raw} is read as the number {value}, "
+                    f"so CodeBuild is asked for {runtime} {value}",
+                    f'quote it: {runtime}: "{raw}"',
                 )
 
 
@@ -111,13 +125,14 @@ def check_empty_commands(doc: Document) -> Iterator[Hit]:
 
 
 def check_finally_without_commands(doc: Document) -> Iterator[Hit]:
-    """A ``finally`` block needs a ``commands`` block in the same phase."""
+    """A phase with ``finally`` but no ``commands``: the reference calls commands required."""
     for name, phase in phases_of(doc):
         if "finally" in phase and "commands" not in phase:
             yield Hit(
                 ("phases", name, "finally"),
-                f"phases.{name} has finally but no commands",
-                "add the commands the finally block follows",
+                f"phases.{name} has finally but no commands; the reference calls commands "
+                "required (CodeBuild has been seen to run such a phase)",
+                f"add commands: to phases.{name}, e.g. - echo {name}, to follow the reference",
                 on_key=True,
             )
 
@@ -215,7 +230,7 @@ def check_build_identifier_form(doc: Document) -> Iterator[Hit]:
                 yield Hit(
                     ("batch", kind, index, "identifier"),
                     f"identifier {ident!r} may contain only letters, digits and underscores",
-                    f"e.g. {re.sub(r'[^A-Za-z0-9_]', '_', str(ident))}",
+                    f"e.g. {_identifier_fix(ident)} (and the same in depend-on)",
                 )
 
 
@@ -234,10 +249,19 @@ def check_build_identifier_unique(doc: Document) -> Iterator[Hit]:
             seen.add(str(ident))
 
 
+def _identifier_fix(ident: Any) -> str:
+    """The identifier with each character CodeBuild refuses replaced by ``_``."""
+    return re.sub(r"[^A-Za-z0-9_]", "_", str(ident))
+
+
 def check_depend_on(doc: Document) -> Iterator[Hit]:
     """A build-graph ``depend-on`` naming no build in the graph."""
     for kind, builds in _builds(doc):
-        known = {str(as_dict(b).get("identifier")) for b in builds}
+        idents = [as_dict(b).get("identifier") for b in builds]
+        known = {str(i) for i in idents}
+        # A malformed identifier (BS027) is reported once, at the identifier: depend-on
+        # entries that already use the fixed spelling BS027 suggests are not mistakes too.
+        known |= {_identifier_fix(i) for i in idents if i is not None}
         for index, build in enumerate(builds):
             depends = as_dict(build).get("depend-on")
             names = depends if isinstance(depends, list) else [] if depends is None else [depends]
@@ -349,6 +373,20 @@ def check_exported_variables(doc: Document) -> Iterator[Hit]:
             )
 
 
+def check_exported_aws(doc: Document) -> Iterator[Hit]:
+    """An exported variable named ``AWS_...``: the reference says these cannot be exported."""
+    names = as_dict(top_level(doc).get("env")).get("exported-variables")
+    for index, name in enumerate(names if isinstance(names, list) else []):
+        if isinstance(name, str) and name.upper().startswith("AWS_"):
+            yield Hit(
+                ("env", "exported-variables", index),
+                f"{name} cannot be exported: CodeBuild does not export variables starting "
+                "with AWS_",
+                f"copy it to another name in a command (export MY_{name[4:]}=${name}) "
+                "and export that",
+            )
+
+
 def check_variable_structure(doc: Document) -> Iterator[Hit]:
     """An environment variable whose value is a mapping or a list."""
     for where, name, value in _env_variables(doc):
@@ -367,7 +405,8 @@ def check_variable_boolean(doc: Document) -> Iterator[Hit]:
         if isinstance(value, bool) and raw.lower() not in ("true", "false"):
             yield Hit(
                 where,
-                f"variable {name}: {raw} is read as the boolean {str(value).lower()}",
+                f"variable {name}: {raw} is the boolean {str(value).lower()} in YAML 1.1, "
+                "so CodeBuild may not set the text you wrote",
                 f'quote it to keep the text: {name}: "{raw}"',
             )
 

@@ -20,10 +20,11 @@ never touched), runs the phases' commands in a shell there, and returns a
   ``env.shell`` picks the shell (bash by default, else sh).
 * The environment is built from scratch (:mod:`mlcicd.buildspec.variables`):
   ``CODEBUILD_*`` variables (``CODEBUILD_BUILD_SUCCEEDING`` turns 0 once a phase
-  fails), ``env.variables``, parameter-store and secrets-manager values fetched
-  with boto3 and masked as ``***`` in every output, the caller's ``env``; never
-  the host's AWS credentials. ``exported-variables`` are read from the shell
-  after POST_BUILD.
+  fails), ``env.variables`` (as written in the file: an unquoted ``true`` is
+  ``true``, see :func:`~mlcicd.buildspec.load.model_of`), parameter-store and
+  secrets-manager values fetched with boto3 and masked as ``***`` in every
+  output, the caller's ``env``; never the host's AWS credentials.
+  ``exported-variables`` are read from the shell after POST_BUILD.
 * ``reports`` are summarised (:mod:`mlcicd.buildspec.reports`), ``artifacts``
   zipped and optionally uploaded to S3 (:mod:`mlcicd.buildspec.artifacts`),
   ``install.runtime-versions`` checked (:mod:`mlcicd.buildspec.runtimes`).

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from mlcicd.buildspec.load import Document, KeyPath
@@ -42,12 +42,24 @@ Check = Callable[[Document], Iterator[Hit]]
 # ---- the shape of a buildspec ----------------------------------------------
 
 
+#: The buildspec reference every rule rests on, and its batch build part.
+BUILDSPEC_REF = "https://docs.aws.amazon.com/codebuild/latest/userguide/build-spec-ref.html"
+BATCH_REF = "https://docs.aws.amazon.com/codebuild/latest/userguide/batch-build-buildspec.html"
+
+
 @dataclass(frozen=True)
 class Section:
-    """A mapping with fixed keys; ``what`` names them in messages ("key", "phase")."""
+    """A mapping with fixed keys; ``what`` names them in messages ("key", "phase").
+
+    Attributes:
+        fields: Key to the shape of its value.
+        what: What a key is called in messages.
+        ignored: Keys CodeBuild reads past without complaint (legacy ones), and why.
+    """
 
     fields: Mapping[str, Any]
     what: str = "key"
+    ignored: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -64,24 +76,68 @@ class ListOf:
     item: Any
 
 
+@dataclass(frozen=True)
+class Flag:
+    """A switch the docs spell ``yes``/``no`` (or ``true``/``false``); any YAML boolean reads.
+
+    Attributes:
+        words: The two spellings the docs give, "off" first: ``("no", "yes")``.
+        url: The documentation of the key.
+    """
+
+    words: tuple[str, str]
+    url: str
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A single value out of a documented set (``env.shell``)."""
+
+    values: tuple[str, ...]
+    url: str
+
+
 SCALAR = "a single value"
 SCALARS = "a list (or a single value)"  # CodeBuild takes one string where a list is expected
 ANY = "anything"
+#: Quoted spellings a switch may take besides a YAML boolean.
+FLAG_WORDS = ("yes", "no", "true", "false")
+#: The shells ``env.shell`` takes (Linux, then Windows).
+SHELLS = ("bash", "/bin/sh", "powershell.exe", "cmd.exe")
 
+_YES_NO = ("no", "yes")
+_TRUE_FALSE = ("false", "true")
+
+
+def _flag(words: tuple[str, str], anchor: str, ref: str = BUILDSPEC_REF) -> Flag:
+    return Flag(words, f"{ref}#{anchor}")
+
+
+_BATCH_FLAG = _flag(_TRUE_FALSE, "build-spec.batch", BATCH_REF)
 _BUILD_ENV = Section(
-    dict.fromkeys(("compute-type", "fleet", "image", "privileged-mode", "type"), SCALAR)
-    | {"variables": Named(ANY)}
+    dict.fromkeys(("compute-type", "fleet", "image", "type"), SCALAR)
+    | {"privileged-mode": _BATCH_FLAG, "variables": Named(ANY)}
 )
 _BUILD = Section(
-    dict.fromkeys(("identifier", "buildspec", "debug-session", "ignore-failure"), SCALAR)
+    {"identifier": SCALAR, "buildspec": SCALAR}
+    | {"debug-session": _BATCH_FLAG, "ignore-failure": _BATCH_FLAG}
     | {"depend-on": SCALARS, "env": _BUILD_ENV}
 )
-_ARTIFACT_SET = dict.fromkeys(
-    ("name", "discard-paths", "base-directory", "enable-symlinks", "s3-prefix"), SCALAR
-) | {"files": SCALARS, "exclude-paths": SCALARS}
+_DISCARD = _flag(_YES_NO, "build-spec.artifacts.discard-paths")
+_ARTIFACT_SET = dict.fromkeys(("name", "base-directory", "s3-prefix"), SCALAR) | {
+    "discard-paths": _DISCARD,
+    "enable-symlinks": _flag(_YES_NO, "build-spec.artifacts.enable-symlinks"),
+    "files": SCALARS,
+    "exclude-paths": SCALARS,
+}
 _PHASE = Section(
     dict.fromkeys(("run-as", "on-failure"), SCALAR)
     | {"runtime-versions": Named(SCALAR), "commands": SCALARS, "finally": SCALARS}
+)
+#: Why ``artifacts.type`` is read past (buildspec versions table of the reference).
+LEGACY_ARTIFACT_TYPE = (
+    "a version 0.1 key, deprecated since version 0.2; CodeBuild ignores it "
+    "(the project's artifact settings decide the packaging)"
 )
 #: The buildspec's shape: top-level keys and what each holds.
 TOP = Section(
@@ -90,41 +146,52 @@ TOP = Section(
         "run-as": SCALAR,
         "env": Section(
             {
-                "shell": SCALAR,
+                "shell": Choice(SHELLS, f"{BUILDSPEC_REF}#build-spec.shell"),
                 "variables": Named(ANY),
                 "parameter-store": Named(SCALAR),
                 "exported-variables": ANY,
                 "secrets-manager": Named(SCALAR),
-                "git-credential-helper": SCALAR,
+                "git-credential-helper": _flag(_YES_NO, "build-spec.env.git-credential-helper"),
             }
         ),
-        "proxy": Section(dict.fromkeys(("upload-artifacts", "logs"), SCALAR)),
+        "proxy": Section(
+            {
+                "upload-artifacts": _flag(_YES_NO, "build-spec.proxy.upload-artifacts"),
+                "logs": _flag(_YES_NO, "build-spec.proxy.logs"),
+            }
+        ),
         "batch": Section(
             {
-                "fast-fail": SCALAR,
+                "fast-fail": _BATCH_FLAG,
                 "build-graph": ListOf(_BUILD),
                 "build-list": ListOf(_BUILD),
                 "build-matrix": Section(
                     {
-                        "static": Section({"ignore-failure": SCALAR, "env": ANY}),
+                        "static": Section({"ignore-failure": _BATCH_FLAG, "env": ANY}),
                         "dynamic": Section({"buildspec": SCALARS, "env": ANY}),
                     }
                 ),
-                "build-fanout": Section(dict.fromkeys(("parallelism", "ignore-failure"), SCALAR)),
+                "build-fanout": Section({"parallelism": SCALAR, "ignore-failure": _BATCH_FLAG}),
             }
         ),
         "phases": Section(dict.fromkeys(PHASES, _PHASE), what="phase"),
         "reports": Named(
             Section(
-                dict.fromkeys(("base-directory", "discard-paths", "file-format"), SCALAR)
-                | {"files": SCALARS}
+                dict.fromkeys(("base-directory", "file-format"), SCALAR)
+                | {
+                    "discard-paths": _flag(_YES_NO, "build-spec.reports.discard-paths"),
+                    "files": SCALARS,
+                }
             )
         ),
         "artifacts": Section(
-            _ARTIFACT_SET | {"secondary-artifacts": Named(Section(_ARTIFACT_SET))}
+            _ARTIFACT_SET | {"secondary-artifacts": Named(Section(_ARTIFACT_SET))},
+            ignored={"type": LEGACY_ARTIFACT_TYPE},
         ),
         "cache": Section(
-            dict.fromkeys(("key", "action"), SCALAR) | {"paths": SCALARS, "fallback-keys": SCALARS}
+            # The reference calls paths a "required sequence": one string is not read.
+            dict.fromkeys(("key", "action"), SCALAR)
+            | {"paths": ListOf(SCALAR), "fallback-keys": SCALARS}
         ),
     }
 )
@@ -270,11 +337,25 @@ def check_unknown_key(doc: Document) -> Iterator[Hit]:
     for where, shape, value in _walk(top_level(doc), shape_of(doc), ()):
         if where and isinstance(shape, Section) and isinstance(value, dict):
             for key in value:
-                if key not in shape.fields:
+                if key not in shape.fields and key not in shape.ignored:
                     yield Hit(
                         (*where, key),
                         f"unknown {shape.what} '{key}' in {dotted(where)}",
                         suggest(key, shape.fields),
+                        on_key=True,
+                    )
+
+
+def check_ignored_key(doc: Document) -> Iterator[Hit]:
+    """A legacy key CodeBuild reads past (``artifacts.type``): harmless, but it does nothing."""
+    for where, shape, value in _walk(top_level(doc), shape_of(doc), ()):
+        if isinstance(shape, Section) and isinstance(value, dict):
+            for key in value:
+                if key in shape.ignored:
+                    yield Hit(
+                        (*where, key),
+                        f"{dotted((*where, key))} is ignored by CodeBuild: {shape.ignored[key]}",
+                        "remove it",
                         on_key=True,
                     )
 
@@ -292,20 +373,59 @@ def _fits(shape: Any, value: Any) -> bool:
     return not isinstance(value, dict | list)
 
 
+def _wanted(shape: Any) -> str:
+    if isinstance(shape, Section | Named):
+        return "a mapping"
+    if isinstance(shape, ListOf):
+        return "a list"
+    return shape if isinstance(shape, str) else SCALAR
+
+
 def check_types(doc: Document) -> Iterator[Hit]:
     """A mapping where a list or a value is expected, or the other way round."""
     for where, shape, value in _walk(top_level(doc), shape_of(doc), ()):
         if where and not _fits(shape, value):
-            wanted = (
-                "a mapping"
-                if isinstance(shape, Section | Named)
-                else ("a list" if isinstance(shape, ListOf) else shape)
-            )
+            hint = "check the indentation and the `-` of list items"
+            if isinstance(shape, ListOf) and not isinstance(value, dict):
+                hint = f"write it as a list, one `- item` per line: - {value}"
+            message = f"{dotted(where)} must be {_wanted(shape)}, not {kind_of(value)}"
+            yield Hit(where, message, hint)
+
+
+def flag_value_ok(value: Any) -> bool:
+    """Whether a switch's value reads as on/off: a YAML boolean or a quoted yes/no/true/false."""
+    return isinstance(value, bool) or (
+        isinstance(value, str) and value.strip().lower() in FLAG_WORDS
+    )
+
+
+def check_flags(doc: Document) -> Iterator[Hit]:
+    """A yes/no (or true/false) switch set to something else."""
+    for where, shape, value in _walk(top_level(doc), shape_of(doc), ()):
+        if isinstance(shape, Flag) and _is_value(value) and not flag_value_ok(value):
+            off, on = shape.words
             yield Hit(
                 where,
-                f"{dotted(where)} must be {wanted}, not {kind_of(value)}",
-                "check the indentation and the `-` of list items",
+                f"{dotted(where)} is {doc.raws.get(where, value)!r}; "
+                f"CodeBuild takes {on} or {off} here",
+                f"write {on} or {off} (see {shape.url})",
             )
+
+
+def check_choices(doc: Document) -> Iterator[Hit]:
+    """A value outside a documented set: ``env.shell`` names no supported shell."""
+    for where, shape, value in _walk(top_level(doc), shape_of(doc), ()):
+        if isinstance(shape, Choice) and _is_value(value) and str(value) not in shape.values:
+            yield Hit(
+                where,
+                f"{dotted(where)} {value!r} is not one of {', '.join(shape.values)}",
+                suggest(value, shape.values).replace("remove it", f"use {shape.values[0]}"),
+            )
+
+
+def _is_value(value: Any) -> bool:
+    # None is "not set"; a mapping or list where a value belongs is check_types' finding.
+    return value is not None and not isinstance(value, dict | list)
 
 
 def check_command_type(doc: Document) -> Iterator[Hit]:
