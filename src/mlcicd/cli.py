@@ -17,6 +17,7 @@ from mlcicd.exceptions import MlcicdError
 
 if TYPE_CHECKING:
     from mlcicd.pipeline.model import Pipeline
+    from mlcicd.pipeline.validate import Finding as PipelineFinding
 
 
 class _Group(click.Group):
@@ -107,11 +108,30 @@ def buildspec_lint(files: tuple[Path, ...], output: str) -> None:
 
 @buildspec.command("rules")
 def buildspec_rules() -> None:
-    """List the lint rules: code, severity, summary and an example."""
+    """List the lint rules: code, severity, summary, an example and the docs it rests on."""
     from mlcicd.buildspec.lint import RULES
 
     for rule in RULES:
         click.echo(f"{rule.code}  {rule.severity:<7}  {rule.summary}  e.g. {rule.example}")
+        click.echo(f"        {rule.url}")
+
+
+@buildspec.command("schema")
+def buildspec_schema() -> None:
+    """Print the buildspec's JSON Schema (draft 2020-12), made from the linter's shape.
+
+    \b
+    Editors with the YAML language server check and complete buildspecs with it:
+      mlcicd buildspec schema > buildspec.schema.json
+    then put this line at the top of buildspec.yml:
+      # yaml-language-server: $schema=buildspec.schema.json
+    The schema allows what lint finds no error in; lint checks more.
+    """
+    import json
+
+    from mlcicd.buildspec.editor_schema import json_schema
+
+    click.echo(json.dumps(json_schema(), indent=2))
 
 
 def _variable(
@@ -177,8 +197,7 @@ def buildspec_run(
     import json
 
     from mlcicd.buildspec.lint import lint_file
-    from mlcicd.buildspec.load import load, parse
-    from mlcicd.buildspec.model import from_dict
+    from mlcicd.buildspec.load import load, model_of, parse
     from mlcicd.buildspec.run import run_buildspec
 
     errors = [finding for finding in lint_file(file) if finding.severity == "error"]
@@ -188,7 +207,7 @@ def buildspec_run(
         click.echo(f"{len(errors)} lint error(s): not run (--force runs it anyway)", err=True)
         raise SystemExit(2)
     # load() refuses a file with lint errors; --force models it as it stands.
-    spec = from_dict(parse(file.read_bytes(), path=str(file)).data) if errors else load(file)
+    spec = model_of(parse(file.read_bytes(), path=str(file))) if errors else load(file)
     result = run_buildspec(
         spec, source_dir=source, workdir=workdir, env=variables, build_timeout=timeout
     )
@@ -272,11 +291,24 @@ def pipeline_run(file: Path, outcomes_file: Path | None, json_out: Path | None) 
     """Simulate one execution of the pipeline in FILE; exit 0 when it Succeeded, 1 when it Failed.
 
     FILE is a declaration (bare or {"pipeline": ...}) or a CloudFormation template.
+    A file with validation errors is not run: its errors are printed, exit 2.
     """
     import json
 
+    from mlcicd.exceptions import PipelineError
     from mlcicd.pipeline.simulate import Scenario, load_outcomes, simulate
+    from mlcicd.pipeline.validate import validate_file
 
+    # CodePipeline would not create what validation rejects: simulating it anyway
+    # would report an execution AWS can never have (an empty stage "Succeeds").
+    errors = [finding for finding in validate_file(file) if finding.severity == "error"]
+    if errors:
+        _print_findings(file, errors, "text")
+        raise PipelineError(
+            f"not running a pipeline that validation rejects: {len(errors)} error(s) "
+            f"above (`mlcicd pipeline validate {file}` lists warnings too)",
+            path=str(file),
+        )
     chosen = _first_pipeline(file, "running")
     scenario = load_outcomes(outcomes_file) if outcomes_file else Scenario(outcomes={})
     execution = simulate(
@@ -304,11 +336,26 @@ def pipeline_run(file: Path, outcomes_file: Path | None, json_out: Path | None) 
 )
 def pipeline_validate(file: Path, output: str) -> None:
     """Validate a pipeline declaration or CloudFormation template FILE; exit 1 on any error."""
-    import json
-
     from mlcicd.pipeline.validate import validate_file
 
-    findings = validate_file(file)
+    if _print_findings(file, validate_file(file), output):
+        raise SystemExit(1)
+
+
+@pipeline.command("rules")
+def pipeline_rules() -> None:
+    """List the validation rules: code, severity, summary and the docs each rests on."""
+    from mlcicd.pipeline.validate import RULES
+
+    for rule in RULES:
+        click.echo(f"{rule.code}  {rule.severity:<7}  {rule.summary}")
+        click.echo(f"        {rule.url}")
+
+
+def _print_findings(file: Path, findings: list[PipelineFinding], output: str) -> int:
+    """Print pipeline findings (text or JSON) with a summary line; return the error count."""
+    import json
+
     errors = sum(finding.severity == "error" for finding in findings)
     if output == "json":
         rows = [{"file": str(file), **finding.to_dict()} for finding in findings]
@@ -317,8 +364,7 @@ def pipeline_validate(file: Path, output: str) -> None:
         for finding in findings:
             click.echo(f"{file}: {finding.format()}")
         click.echo(f"{file}: {errors} error(s), {len(findings) - errors} warning(s)")
-    if errors:
-        raise SystemExit(1)
+    return errors
 
 
 @main.group()

@@ -337,6 +337,26 @@ def test_deep_nesting_is_refused(text: str) -> None:
         load_template(text)
 
 
+@pytest.mark.parametrize(
+    ("run_order", "expected"),
+    [
+        ("2", 2),
+        (" 3 ", 3),
+        (4, 4),
+        ("two", "two"),
+        ("²", "²"),
+        ({"Ref": "Order"}, {"Ref": "Order"}),
+    ],
+)
+def test_a_run_order_string_of_digits_is_an_integer(run_order: object, expected: object) -> None:
+    # The CloudFormation User Guide's pipeline walkthrough writes RunOrder: '1';
+    # CloudFormation turns it into the integer, so it is one here too. Anything
+    # else is kept for the validator to report.
+    action = {"Name": "A", "ActionTypeId": {"Category": "Build"}, "RunOrder": run_order}
+    decl = declaration("P", {"Stages": [{"Name": "S", "Actions": [action]}]})
+    assert decl["stages"][0]["actions"][0]["runOrder"] == expected
+
+
 def test_pipeline_without_properties_is_named_after_its_logical_id() -> None:
     pipelines = pipelines_from_template(
         "Resources:\n  Ci:\n    Type: AWS::CodePipeline::Pipeline\n"

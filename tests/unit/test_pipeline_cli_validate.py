@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from mlcicd.cli import main
+from mlcicd.pipeline.validate import RULES
 
 ROLE = "arn:aws:iam::123456789012:role/pipeline"
 
@@ -163,3 +164,14 @@ def test_missing_file_exit_2(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["pipeline", "validate", str(tmp_path / "none.json")])
     assert result.exit_code == 2
     assert "cannot read the file" in result.output
+
+
+def test_rules_lists_every_rule_with_its_documentation() -> None:
+    result = CliRunner().invoke(main, ["pipeline", "rules"])
+
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    assert len(lines) == 2 * len(RULES)
+    assert lines[0].split()[:2] == ["PL001", "error"]
+    assert all(line.strip().startswith("https://docs.aws.amazon.com/") for line in lines[1::2])
+    assert [line.split()[0] for line in lines[::2]] == [rule.code for rule in RULES]

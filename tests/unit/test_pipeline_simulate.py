@@ -7,6 +7,7 @@ actions do and checks what ran, what did not, and why.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from click.testing import CliRunner
 from mlcicd.buildspec.model import from_dict as buildspec_from_dict
 from mlcicd.cli import main
 from mlcicd.exceptions import PipelineError
+from mlcicd.pipeline.cfn import pipeline_properties
 from mlcicd.pipeline.model import Action, ActionTypeId, Pipeline, Stage, to_dict
 from mlcicd.pipeline.simulate import (
     FAILED,
@@ -27,6 +29,7 @@ from mlcicd.pipeline.simulate import (
     load_outcomes,
     simulate,
 )
+from mlcicd.pipeline.validate import validate
 
 ROLE = "arn:aws:iam::123456789012:role/pipeline"
 
@@ -334,11 +337,54 @@ def test_load_outcomes_says_what_is_wrong(tmp_path: Path, text: str, message: st
 # ---- mlcicd pipeline run ----------------------------------------------------
 
 
+_RUNNABLE_CONFIGURATION = {
+    "Code": {"S3Bucket": "churn-source", "S3ObjectKey": "source.zip"},
+    "Deploy": {"ApplicationName": "churn", "DeploymentGroupName": "churn-production"},
+}
+
+
+def _runnable(step: Action) -> Action:
+    source = ("SourceOutput",)
+    configuration = {**step.configuration, **_RUNNABLE_CONFIGURATION.get(step.name, {})}
+    if step.action_type_id.category == "Source":
+        return replace(step, configuration=configuration, output_artifacts=source)
+    if step.action_type_id.category == "Approval":
+        return step
+    return replace(step, configuration=configuration, input_artifacts=source)
+
+
+def runnable() -> Pipeline:
+    """:func:`ml_pipeline` with the configuration and artifacts validation asks for."""
+    stages = tuple(
+        replace(stage, actions=tuple(_runnable(step) for step in stage.actions))
+        for stage in ml_pipeline().stages
+    )
+    return replace(ml_pipeline(), stages=stages)
+
+
 @pytest.fixture
 def declaration(tmp_path: Path) -> Path:
     path = tmp_path / "pipeline.json"
-    path.write_text(json.dumps({"pipeline": to_dict(ml_pipeline())}))
+    path.write_text(json.dumps({"pipeline": to_dict(runnable())}))
     return path
+
+
+def test_the_runnable_pipeline_validates_clean() -> None:
+    assert validate(runnable()) == []
+
+
+def test_cli_run_refuses_what_validation_rejects(tmp_path: Path) -> None:
+    # ml_pipeline() has no source bucket, no artifacts: CodePipeline would refuse it.
+    path = tmp_path / "pipeline.json"
+    path.write_text(json.dumps({"pipeline": to_dict(ml_pipeline())}))
+
+    result = CliRunner().invoke(main, ["pipeline", "run", str(path)])
+
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    assert f"{path}: stages[0].actions[0].configuration.S3Bucket: PL021" in result.output
+    assert "not running a pipeline that validation rejects: 9 error(s)" in result.output
+    assert "Pipeline churn" not in result.output
 
 
 def test_cli_run_exits_0_when_the_execution_succeeds(declaration: Path) -> None:
@@ -383,21 +429,7 @@ def test_cli_run_with_a_bad_outcomes_file_is_one_line_and_exit_2(
 
 def test_cli_run_takes_a_template_and_runs_its_first_pipeline(tmp_path: Path) -> None:
     def resource(name: str) -> dict:
-        stage = {
-            "Name": "Source",
-            "Actions": [
-                {
-                    "Name": "Code",
-                    "ActionTypeId": {
-                        "Category": "Source",
-                        "Owner": "AWS",
-                        "Provider": "S3",
-                        "Version": "1",
-                    },
-                }
-            ],
-        }
-        props = {"Name": name, "RoleArn": ROLE, "Stages": [stage]}
+        props = pipeline_properties(replace(runnable(), name=name))
         return {"Type": "AWS::CodePipeline::Pipeline", "Properties": props}
 
     template = tmp_path / "template.json"

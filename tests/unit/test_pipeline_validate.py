@@ -119,6 +119,23 @@ def edited(*edits: tuple[tuple[Any, ...], Any]) -> dict[str, Any]:
 REPORTS = Buildspec(reports={"pytest": ReportGroup(files=("report.xml",))})
 PROJECTS = {"train": Buildspec(), "unit": REPORTS, "eval": REPORTS, "bare": Buildspec()}
 
+#: A source action through a connection, named like the S3 source it replaces.
+CONNECTION = action(
+    "Source",
+    "Source",
+    "CodeStarSourceConnection",
+    {
+        "ConnectionArn": "arn:aws:codeconnections:us-east-1:123456789012:connection/abc",
+        "FullRepositoryId": "example/ml",
+        "BranchName": "main",
+    },
+    outputs=("SourceOutput",),
+)
+TRIGGER = {
+    "providerType": "CodeStarSourceConnection",
+    "gitConfiguration": {"sourceActionName": "Source", "push": [{"tags": {"includes": ["v*"]}}]},
+}
+
 TRAIN = ("stages", 1, "actions", 0)
 UNIT = ("stages", 2, "actions", 0)
 EVALUATE = ("stages", 2, "actions", 1)
@@ -328,13 +345,52 @@ BROKEN: list[tuple[str, dict[str, Any], list[tuple[str, str]]]] = [
         [("PL031", "stages[2].actions[0].configuration.ProjectName")],
     ),
     (
-        "production deploy with no staging deploy before it",
+        "production deploy with tests but neither staging nor approval before it",
         edited(
-            (("stages", 3, "name"), "DeployQA"),
-            ((*STAGING, "name"), "DeployQA"),
-            ((*STAGING, "configuration", "StackName"), "model-qa"),
+            (("stages",), [valid()["stages"][i] for i in (0, 1, 2, 3, 5)]),
+            (("stages", 3, "name"), "DeployShared"),
+            ((*STAGING, "name"), "DeployShared"),
+            ((*STAGING, "configuration", "StackName"), "model-shared"),
         ),
-        [("PL032", "stages[5].actions[0]")],
+        [("PL032", "stages[4].actions[0]")],
+    ),
+    (
+        "a stage with no actions",
+        edited((("stages", 4, "actions"), [])),
+        [("PL023", "stages[4].actions")],
+    ),
+    (
+        "artifactStore and artifactStores together",
+        edited((("artifactStores",), {"us-east-1": {"type": "S3", "location": "ml-east"}})),
+        [("PL024", "artifactStores")],
+    ),
+    (
+        "an action in a region without an artifact store",
+        edited(
+            (("artifactStore",), DELETE),
+            (("artifactStores",), {"us-east-1": {"type": "S3", "location": "ml-east"}}),
+            ((*STAGING, "region"), "eu-west-1"),
+        ),
+        [("PL025", "stages[3].actions[0].region")],
+    ),
+    (
+        "triggers on a V1 pipeline",
+        edited(
+            (("pipelineType",), "V1"),
+            (("triggers",), [TRIGGER]),
+            (("stages", 0, "actions", 0), CONNECTION),
+        ),
+        [("PL026", "triggers")],
+    ),
+    (
+        "a trigger on an S3 source",
+        edited((("pipelineType",), "V2"), (("triggers",), [TRIGGER])),
+        [("PL027", "triggers[0].gitConfiguration.sourceActionName")],
+    ),
+    (
+        "TemplatePath reads an artifact the action does not take",
+        edited(((*STAGING, "configuration", "TemplatePath"), "SourceOutput::template.yml")),
+        [("PL028", "stages[3].actions[0].configuration.TemplatePath")],
     ),
 ]
 
@@ -371,8 +427,25 @@ def test_not_a_mapping_is_one_finding(data: Any) -> None:
 
 
 def test_every_rule_is_triggered_by_a_row() -> None:
-    triggered = {code for _, _, found in BROKEN for code, _ in found} | {"PL001"}
+    # PL040 lints a template's buildspecs: test_pipeline_inline and the real files.
+    triggered = {code for _, _, found in BROKEN for code, _ in found} | {"PL001", "PL040"}
     assert {rule.code for rule in RULES} - triggered == set()
+
+
+def test_every_rule_cites_the_aws_documentation() -> None:
+    # The course's own gates cite the AWS page their advice follows as well.
+    assert [
+        rule.code for rule in RULES if not rule.url.startswith("https://docs.aws.amazon.com/")
+    ] == []
+
+
+def test_the_trigger_on_a_connection_source_is_valid() -> None:
+    decl = edited(
+        (("pipelineType",), "V2"),
+        (("triggers",), [TRIGGER]),
+        (("stages", 0, "actions", 0), CONNECTION),
+    )
+    assert validate(decl, PROJECTS) == []
 
 
 def test_rule_codes_are_unique_and_in_order() -> None:

@@ -268,6 +268,17 @@ def _artifacts(items: Any) -> list[dict[str, str]]:
     return [{"name": placeholder(item.get("Name"))} for item in _present(items)]
 
 
+def _integer(value: Any) -> Any:
+    """A template's integer property: CloudFormation converts a string of digits ("2").
+
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/continuous-delivery-codepipeline-basic-walkthrough.html
+    writes ``RunOrder: '1'``; anything else is left for the validator to judge.
+    """
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdecimal():
+        return int(value)
+    return value
+
+
 def _action(data: Mapping[str, Any]) -> dict[str, Any]:
     type_id = data.get("ActionTypeId") if isinstance(data.get("ActionTypeId"), Mapping) else {}
     configuration = data.get("Configuration")
@@ -287,7 +298,7 @@ def _action(data: Mapping[str, Any]) -> dict[str, Any]:
         "outputArtifacts": _artifacts(data.get("OutputArtifacts")),
     }
     if "RunOrder" in data:
-        out["runOrder"] = data["RunOrder"]
+        out["runOrder"] = _integer(data["RunOrder"])
     for source, target in (
         ("Namespace", "namespace"),
         ("Region", "region"),

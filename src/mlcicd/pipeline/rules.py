@@ -1,4 +1,4 @@
-"""The pipeline rules CodePipeline applies beyond the API's shapes, and the course's own.
+"""The rules CodePipeline applies to stages and actions beyond the API's shapes.
 
 Each check is a small pure function: it takes a :class:`Subject` (the
 declaration as a :class:`~mlcicd.pipeline.model.Pipeline`, and what the walk of
@@ -6,6 +6,8 @@ the raw declaration against the service model found) and yields :class:`Hit` s
 (where, what, how to fix); :mod:`mlcicd.pipeline.validate` lists them in its
 registry with a stable code and a severity. The per-provider tables (artifact
 counts, configuration keys) follow the CodePipeline action structure reference.
+The rules on the declaration's top-level members are in
+:mod:`mlcicd.pipeline.toplevel`, the course's gates in :mod:`mlcicd.pipeline.gates`.
 """
 
 from __future__ import annotations
@@ -130,6 +132,9 @@ PROVIDERS: dict[tuple[str, str], ProviderSpec] = {
 # CodeBuild runs as a Test action with the same artifacts and configuration.
 PROVIDERS["Test", "CodeBuild"] = PROVIDERS["Build", "CodeBuild"]
 
+#: CloudFormation configuration keys that name a file as ``ArtifactName::path``.
+TEMPLATE_FILE_KEYS: tuple[str, ...] = ("TemplatePath", "TemplateConfiguration")
+
 #: CloudFormation action modes that create a stack or change set from a template.
 TEMPLATE_MODES = frozenset({"CREATE_UPDATE", "REPLACE_ON_FAILURE", "CHANGE_SET_REPLACE"})
 
@@ -197,6 +202,24 @@ def check_first_stage_sources(subject: Subject) -> Iterator[Hit]:
                 f"{action.name!r} is a {action.action_type_id.category} action in the first "
                 "stage, which holds source actions only",
                 "move it to a later stage",
+            )
+
+
+def _shape_reported(subject: Subject, location: str) -> bool:
+    """Whether the walk against the service model already reported ``location``."""
+    return any(hit.location == location for hits in subject.shape_hits.values() for hit in hits)
+
+
+def check_empty_stages(subject: Subject) -> Iterator[Hit]:
+    """Every stage holds at least one action (the quota: 1 to 50 actions per stage)."""
+    for index, stage in enumerate(subject.pipeline.stages):
+        where = f"stages[{index}].actions"
+        # A missing or mistyped list is the walk's finding already (PL003, PL004).
+        if not stage.actions and not _shape_reported(subject, where):
+            yield Hit(
+                where,
+                f"stage {stage.name!r} has no actions: a stage holds 1 to 50",
+                "add an action to the stage, or remove the stage",
             )
 
 
@@ -411,72 +434,37 @@ def check_unknown_configuration(subject: Subject) -> Iterator[Hit]:
                 )
 
 
-# ---- the course's gates ----------------------------------------------------------
+def _artifact_paths(action: Action) -> Iterator[tuple[str, str]]:
+    # Only CloudFormation reads files as "Artifact::path"; a placeholder is deploy-time.
+    if action.action_type_id.provider != "CloudFormation":
+        return
+    for key in TEMPLATE_FILE_KEYS:
+        value = action.configuration.get(key)
+        if isinstance(value, str) and value and "${" not in value:
+            yield key, value
 
 
-def _gates(action: Action) -> bool:
-    return action.action_type_id.category in ("Test", "Approval")
-
-
-def check_ungated_deploy(subject: Subject) -> Iterator[Hit]:
-    """A deployment runs only after a Test action or a manual approval in an earlier stage."""
-    gated = False
-    for s, stage in enumerate(subject.pipeline.stages):
-        for a, action in enumerate(stage.actions):
-            if action.action_type_id.category == "Deploy" and not gated:
-                yield Hit(
-                    action_path(s, a),
-                    f"ungated deployment: {action.name!r} in stage {stage.name!r} deploys "
-                    "with no Test action or manual approval in an earlier stage",
-                    "add a stage with a Test action or a Manual approval before it",
-                )
-        gated = gated or any(_gates(action) for action in stage.actions)
-
-
-def check_test_reports(subject: Subject) -> Iterator[Hit]:
-    """A CodeBuild Test action's buildspec publishes test reports."""
+def check_template_artifacts(subject: Subject) -> Iterator[Hit]:
+    """A CloudFormation action's TemplatePath names one of its input artifacts."""
     for s, a, _, action in subject.pipeline.actions():
-        type_id = action.action_type_id
-        project = action.configuration.get("ProjectName")
-        if type_id.category != "Test" or type_id.provider != "CodeBuild":
-            continue
-        spec = subject.projects.get(project) if isinstance(project, str) else None
-        if spec is not None and not spec.reports:
-            yield Hit(
-                f"{action_path(s, a)}.configuration.ProjectName",
-                f"test action {action.name!r} runs project {project!r}, whose buildspec "
-                "publishes no test reports",
-                "add a reports group (e.g. JUNITXML) to the project's buildspec",
-            )
-
-
-def _deploy_names(stage_name: str, action: Action) -> str:
-    stack = action.configuration.get("StackName")
-    return " ".join((stage_name, action.name, stack if isinstance(stack, str) else "")).lower()
-
-
-def _is_staging(text: str) -> bool:
-    return any(word in text for word in ("staging", "stage", "green"))
-
-
-def check_prod_after_staging(subject: Subject) -> Iterator[Hit]:
-    """A production deployment follows a staging deployment in an earlier stage."""
-    staged = False
-    for s, stage in enumerate(subject.pipeline.stages):
-        deploys = [
-            (a, _deploy_names(stage.name, action))
-            for a, action in enumerate(stage.actions)
-            if action.action_type_id.category == "Deploy"
-        ]
-        for a, names in deploys:
-            if "prod" in names and not staged:
+        for key, value in _artifact_paths(action):
+            artifact, separator, file = value.partition("::")
+            where = f"{action_path(s, a)}.configuration.{key}"
+            if not separator or not file:
                 yield Hit(
-                    action_path(s, a),
-                    f"production deployment {stage.actions[a].name!r} without a staging "
-                    "deployment in an earlier stage",
-                    "deploy to a staging environment in a stage before production",
+                    where,
+                    f"{key} {value!r} is not 'ArtifactName::path/in/artifact'",
+                    f"write {key} as InputArtifactName::file.yaml",
                 )
-        staged = staged or any(_is_staging(names) and "prod" not in names for _, names in deploys)
+            elif artifact not in action.input_artifacts:
+                inputs = ", ".join(action.input_artifacts) or "none"
+                yield Hit(
+                    where,
+                    f"{key} reads artifact {artifact!r}, which is not an input artifact of "
+                    f"{action.name!r} (inputs: {inputs})",
+                    suggest(artifact, action.input_artifacts)
+                    or f"add {artifact!r} to the action's inputArtifacts",
+                )
 
 
 def shape_check(kind: str) -> Callable[[Subject], Iterator[Hit]]:

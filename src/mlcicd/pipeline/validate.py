@@ -1,41 +1,34 @@
 """Validate CodePipeline declarations: findings with a stable code, a JSON path and a fix hint.
 
 Two layers. The declaration is first walked against botocore's own service
-model of CodePipeline (the ``pipeline`` member of ``CreatePipeline``), which
-reports what the API would reject: unknown members, wrong types, missing
-required members, lengths, ranges, enum values and patterns. botocore's
-``ParamValidator`` checks less (no enums, no patterns) and names places
-loosely; this walk gives every finding a path such as
-``stages[2].actions[0].inputArtifacts[0].name``. The walk also keeps a copy of
-the data with wrongly typed parts replaced by empty ones, so that the model
-(:func:`~mlcicd.pipeline.model.from_dict`) the rules of
-:mod:`mlcicd.pipeline.rules` run on is always built, with indices that match.
+model of CodePipeline (:mod:`mlcicd.pipeline.shape`), which reports what the
+API would reject by its shapes alone. Then the rules CodePipeline applies
+beyond the shapes (:mod:`mlcicd.pipeline.rules`, :mod:`mlcicd.pipeline.toplevel`)
+and the course's gates (:mod:`mlcicd.pipeline.gates`) run on the model
+(:func:`~mlcicd.pipeline.model.from_dict`) of the shape-clean data. In a
+template, the inline buildspecs of CodeBuild projects are linted as well
+(:mod:`mlcicd.pipeline.inline`).
 
-:data:`RULES` is the ordered registry; :func:`validate` never raises.
+:data:`RULES` is the ordered registry, each rule with the AWS page it rests
+on; :func:`validate` never raises.
 """
 
 from __future__ import annotations
 
-import functools
-import json
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-import botocore.session
-
 from mlcicd.buildspec.model import Buildspec
 from mlcicd.exceptions import PipelineError
-from mlcicd.pipeline import rules
+from mlcicd.pipeline import gates, rules, toplevel
 from mlcicd.pipeline.model import Pipeline, from_dict, to_dict, unwrap
-from mlcicd.pipeline.rules import Hit, Subject, suggest
+from mlcicd.pipeline.rules import Hit, Subject
+from mlcicd.pipeline.shape import ROOT, Walk, declaration_shape, json_type
 
-#: Location of a finding about the whole declaration.
-ROOT = "$"
-
-_KEY = re.compile(r"^[A-Za-z0-9_]+$")
+__all__ = ["NOT_A_MAPPING", "ROOT", "RULES", "Finding", "Rule", "validate", "validate_file"]
 
 
 @dataclass(frozen=True)
@@ -77,305 +70,188 @@ class Rule:
         code: Stable code, ``PL001`` ...
         severity: ``"error"`` or ``"warning"``.
         summary: One line saying what the rule catches.
-        check: The check; None for :data:`NOT_A_MAPPING`, found before any check runs.
+        check: The check; None for :data:`NOT_A_MAPPING`, found before any check runs,
+            and for :data:`INLINE_BUILDSPEC`, found by :func:`validate_file`.
+        url: The AWS documentation the rule rests on; "" for the course's own advice
+            that no AWS page states.
     """
 
     code: str
     severity: str
     summary: str
     check: Check | None = None
-
-
-# ---- the service model ----------------------------------------------------------
-
-
-class _Node:
-    """One botocore shape, reduced to what the walk needs (built once, read often)."""
-
-    def __init__(self, shape: Any) -> None:
-        meta = shape.metadata
-        self.name: str = shape.name
-        self.kind: str = shape.type_name
-        self.low: int | None = meta.get("min")
-        self.high: int | None = meta.get("max")
-        self.enum: tuple[str, ...] = tuple(meta.get("enum", ()))
-        self.pattern = _compile(meta.get("pattern"))
-        self.required: tuple[str, ...] = tuple(meta.get("required", ()))
-        self.members: dict[str, _Node] = {}
-        self.member: _Node | None = None
-        self.key: _Node | None = None
-        self.value: _Node | None = None
-
-
-def _compile(pattern: str | None) -> re.Pattern[str] | None:
-    # Service patterns are Java regexes; the few Python cannot read are skipped.
-    try:
-        return re.compile(pattern) if pattern else None
-    except re.error:
-        return None
-
-
-def _build(shape: Any, memo: dict[str, _Node]) -> _Node:
-    if shape.name in memo:
-        return memo[shape.name]
-    node = memo[shape.name] = _Node(shape)
-    if node.kind == "structure":
-        node.members = {name: _build(member, memo) for name, member in shape.members.items()}
-    elif node.kind == "list":
-        node.member = _build(shape.member, memo)
-    elif node.kind == "map":
-        node.key = _build(shape.key, memo)
-        node.value = _build(shape.value, memo)
-    return node
-
-
-@functools.cache
-def declaration_shape() -> _Node:
-    """Return the ``PipelineDeclaration`` of botocore's CodePipeline model, as walk nodes."""
-    model = botocore.session.get_session().get_service_model("codepipeline")
-    shape = model.operation_model("CreatePipeline").input_shape.members["pipeline"]
-    return _build(shape, {})
-
-
-# Shape kind to its JSON type name and the Python types that stand for it (dict
-# before Mapping: the fast common case).
-_TYPES: dict[str, tuple[str, tuple[type, ...]]] = {
-    "structure": ("object", (dict, Mapping)),
-    "map": ("object", (dict, Mapping)),
-    "list": ("array", (list, tuple)),
-    "string": ("string", (str,)),
-    "integer": ("integer", (int,)),
-    "long": ("integer", (int,)),
-    "boolean": ("boolean", (bool,)),
-}
-
-
-def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    for kinds, name in (
-        ((Mapping,), "object"),
-        ((list, tuple), "array"),
-        ((str,), "string"),
-        ((int,), "integer"),
-        ((float,), "number"),
-    ):
-        if isinstance(value, kinds):
-            return name
-    return type(value).__name__
-
-
-def _fits(node: _Node, value: Any) -> bool:
-    if node.kind not in _TYPES:
-        return True
-    # bool is an int in Python, never an integer in JSON.
-    return isinstance(value, _TYPES[node.kind][1]) and (
-        node.kind == "boolean" or type(value) is not bool
-    )
-
-
-def _child(path: str, key: Any) -> str:
-    key = str(key)
-    part = f".{key}" if _KEY.match(key) else f"[{json.dumps(key)}]"
-    return part[1:] if path == ROOT else path + part
-
-
-def _type_hit(node: _Node, value: Any, where: str) -> Hit:
-    expected = _TYPES[node.kind][0] if node.kind in _TYPES else node.kind
-    hint = f"write {expected}"
-    if expected == "string" and isinstance(value, bool | int | float):
-        hint = f"quote it: {json.dumps(json.dumps(value))}"
-    return Hit(where, f"{node.name} must be {expected}, not {_json_type(value)}", hint)
-
-
-class _Walk:
-    """Walks data against the nodes, collecting hits and a shape-clean copy."""
-
-    def __init__(self, template: bool = False) -> None:
-        self.hits: dict[str, list[Hit]] = {}
-        self.template = template
-
-    def add(self, kind: str, hit: Hit) -> None:
-        self.hits.setdefault(kind, []).append(hit)
-
-    def value(self, node: _Node, value: Any, where: str) -> Any:
-        """Check ``value``; return it cleaned, or None when it is of the wrong type."""
-        if not _fits(node, value):
-            self.add("type", _type_hit(node, value, where))
-            return None
-        if node.kind == "structure":
-            return self.structure(node, value, where)
-        if node.kind == "list":
-            self.size(node, len(value), where, "item(s)")
-            return [self.item(node.member, item, f"{where}[{i}]") for i, item in enumerate(value)]
-        if node.kind == "map":
-            self.size(node, len(value), where, "entries")
-            return self.mapping(node, value, where)
-        if node.kind == "string":
-            self.string(node, value, where)
-        elif node.kind in ("integer", "long"):
-            self.number(node, value, where)
-        return value
-
-    def item(self, node: _Node, value: Any, where: str) -> Any:
-        # A wrongly typed item stays as an empty one, so later indices keep their place.
-        clean = self.value(node, value, where)
-        return {} if clean is None and node.kind == "structure" else clean
-
-    def structure(self, node: _Node, value: Mapping[Any, Any], where: str) -> dict[str, Any]:
-        clean: dict[str, Any] = {}
-        for key, item in value.items():
-            member = node.members.get(key) if isinstance(key, str) else None
-            if member is None:
-                hint = suggest(str(key), node.members) or "remove it"
-                self.add(
-                    "unknown", Hit(_child(where, key), f"{node.name} has no member {key!r}", hint)
-                )
-                continue
-            checked = self.value(member, item, _child(where, key))
-            if checked is not None:
-                clean[key] = checked
-        for name in node.required:
-            if name not in value:
-                self.add(
-                    "required",
-                    Hit(_child(where, name), f"{node.name} needs member {name!r}", f"add {name}"),
-                )
-        return clean
-
-    def mapping(self, node: _Node, value: Mapping[Any, Any], where: str) -> dict[str, Any]:
-        clean: dict[str, Any] = {}
-        for key, item in value.items():
-            at = _child(where, key)
-            if self.value(node.key, key, at) is None:
-                continue
-            # A wrongly typed value keeps its key, so "missing key" rules stay quiet.
-            checked = self.value(node.value, item, at)
-            clean[key] = checked if checked is not None else ""
-        return clean
-
-    def size(self, node: _Node, size: int, where: str, unit: str) -> bool:
-        """Check a length; return whether it is within bounds."""
-        if node.low is not None and size < node.low:
-            message, hint = f"fewer than {node.low}", f"give it at least {node.low}"
-        elif node.high is not None and size > node.high:
-            message, hint = f"more than {node.high}", f"keep it to {node.high}"
-        else:
-            return True
-        self.add("length", Hit(where, f"{node.name} has {size} {unit}, {message}", hint))
-        return False
-
-    def string(self, node: _Node, value: str, where: str) -> None:
-        if self.template and "${" in value:
-            return
-        # An empty or overlong string is reported once, not also as off-pattern.
-        if not self.size(node, len(value), where, "character(s)"):
-            return
-        if node.enum and value not in node.enum:
-            hint = suggest(value, node.enum) or f"use one of {', '.join(node.enum)}"
-            self.add("enum", Hit(where, f"{value!r} is not a {node.name}", hint))
-        elif node.pattern is not None and not node.pattern.fullmatch(value):
-            self.add(
-                "pattern",
-                Hit(
-                    where,
-                    f"{value!r} does not match the {node.name} pattern {node.pattern.pattern}",
-                    "use only the characters the pattern allows",
-                ),
-            )
-
-    def number(self, node: _Node, value: int, where: str) -> None:
-        low, high = node.low, node.high
-        if (low is not None and value < low) or (high is not None and value > high):
-            bounds = f"at least {low}" if high is None else f"{low} to {high}"
-            self.add("range", Hit(where, f"{node.name} {value} is out of range", f"use {bounds}"))
+    url: str = ""
 
 
 # ---- the registry ------------------------------------------------------------------
 
 #: Code of the finding for data that is not a declaration (not a mapping).
 NOT_A_MAPPING = "PL001"
+#: Code of the findings of an inline buildspec in a template; each keeps the
+#: buildspec linter's own severity, and its BS code in the message.
+INLINE_BUILDSPEC = "PL040"
+
+_API = "https://docs.aws.amazon.com/codepipeline/latest/APIReference"
+_GUIDE = "https://docs.aws.amazon.com/codepipeline/latest/userguide"
+_DECLARATION = f"{_API}/API_PipelineDeclaration.html"
+_QUOTAS = f"{_GUIDE}/limits.html"
+_STRUCTURE = f"{_GUIDE}/reference-pipeline-structure.html"
+_CLOUDFORMATION = f"{_GUIDE}/action-reference-CloudFormation.html"
+_INPUT_ARTIFACT = (
+    "https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/"
+    "aws-properties-codepipeline-pipeline-inputartifact.html"
+)
+
+
+def _shape(code: str, summary: str, kind: str) -> Rule:
+    return Rule(code, "error", summary, rules.shape_check(kind), _DECLARATION)
+
 
 #: Every rule, in the order their findings are listed for one location.
 RULES: tuple[Rule, ...] = (
-    Rule(NOT_A_MAPPING, "error", "the declaration is not a JSON object"),
-    Rule("PL002", "error", "a member the API does not know", rules.shape_check("unknown")),
-    Rule("PL003", "error", "a value of the wrong JSON type", rules.shape_check("type")),
-    Rule("PL004", "error", "a required member is missing", rules.shape_check("required")),
-    Rule(
-        "PL005", "error", "a string, list or map too short or too long", rules.shape_check("length")
-    ),
-    Rule(
-        "PL006", "error", "a number out of range (runOrder 1-999, ...)", rules.shape_check("range")
-    ),
-    Rule(
-        "PL007",
-        "error",
-        "not one of the allowed values (category, owner, ...)",
-        rules.shape_check("enum"),
-    ),
-    Rule(
-        "PL008",
-        "error",
-        "a name that does not match the API's pattern",
-        rules.shape_check("pattern"),
-    ),
-    Rule("PL010", "error", "fewer than 2 stages", rules.check_min_stages),
-    Rule("PL011", "error", f"more than {rules.MAX_STAGES} stages", rules.check_max_stages),
+    Rule(NOT_A_MAPPING, "error", "the declaration is not a JSON object", url=_DECLARATION),
+    _shape("PL002", "a member the API does not know", "unknown"),
+    _shape("PL003", "a value of the wrong JSON type", "type"),
+    _shape("PL004", "a required member is missing", "required"),
+    _shape("PL005", "a string, list or map too short or too long", "length"),
+    _shape("PL006", "a number out of range (runOrder 1-999, ...)", "range"),
+    _shape("PL007", "not one of the allowed values (category, owner, ...)", "enum"),
+    _shape("PL008", "a name that does not match the API's pattern", "pattern"),
+    Rule("PL010", "error", "fewer than 2 stages", rules.check_min_stages, _QUOTAS),
+    Rule("PL011", "error", f"more than {rules.MAX_STAGES} stages", rules.check_max_stages, _QUOTAS),
     Rule(
         "PL012",
         "error",
         "first stage not all source actions, or none",
         rules.check_first_stage_sources,
+        _STRUCTURE,
     ),
     Rule(
-        "PL013", "error", "a source action after the first stage", rules.check_source_outside_first
+        "PL013",
+        "error",
+        "a source action after the first stage",
+        rules.check_source_outside_first,
+        _STRUCTURE,
     ),
-    Rule("PL014", "error", "only source actions", rules.check_non_source_action),
-    Rule("PL015", "error", "two stages with one name", rules.check_unique_stage_names),
-    Rule("PL016", "error", "two actions with one name in a stage", rules.check_unique_action_names),
-    Rule("PL017", "error", "an input artifact no action produces", rules.check_inputs_produced),
+    Rule("PL014", "error", "only source actions", rules.check_non_source_action, _STRUCTURE),
+    Rule(
+        "PL015",
+        "error",
+        "two stages with one name",
+        rules.check_unique_stage_names,
+        f"{_GUIDE}/stage-requirements.html",
+    ),
+    Rule(
+        "PL016",
+        "error",
+        "two actions with one name in a stage",
+        rules.check_unique_action_names,
+        f"{_GUIDE}/action-requirements.html",
+    ),
+    Rule(
+        "PL017",
+        "error",
+        "an input artifact no action produces",
+        rules.check_inputs_produced,
+        _INPUT_ARTIFACT,
+    ),
     Rule(
         "PL018",
         "error",
         "an input artifact produced later, or by a cycle",
         rules.check_inputs_ordered,
+        _INPUT_ARTIFACT,
     ),
-    Rule("PL019", "error", "two output artifacts with one name", rules.check_unique_outputs),
+    Rule(
+        "PL019",
+        "error",
+        "two output artifacts with one name",
+        rules.check_unique_outputs,
+        "https://docs.aws.amazon.com/goto/WebAPI/codepipeline-2015-07-09/OutputArtifact",
+    ),
     Rule(
         "PL020",
         "error",
         "too few or too many artifacts for the provider",
         rules.check_artifact_counts,
+        f"{_GUIDE}/action-reference.html",
     ),
     Rule(
         "PL021",
         "error",
         "a required configuration key is missing",
         rules.check_required_configuration,
+        f"{_GUIDE}/action-reference.html",
     ),
     Rule(
         "PL022",
         "error",
         "a configuration key the provider does not take",
         rules.check_unknown_configuration,
+        f"{_GUIDE}/action-reference.html",
+    ),
+    Rule("PL023", "error", "a stage with no actions", rules.check_empty_stages, _QUOTAS),
+    Rule(
+        "PL024",
+        "error",
+        "artifactStore and artifactStores given together",
+        toplevel.check_one_artifact_store,
+        _DECLARATION,
+    ),
+    Rule(
+        "PL025",
+        "error",
+        "an action region with no artifact store",
+        toplevel.check_region_stores,
+        _DECLARATION,
+    ),
+    Rule(
+        "PL026",
+        "error",
+        "triggers on a V1 pipeline",
+        toplevel.check_triggers_need_v2,
+        f"{_GUIDE}/pipeline-types.html",
+    ),
+    Rule(
+        "PL027",
+        "error",
+        "a trigger on no CodeStarSourceConnection source action, or a second one",
+        toplevel.check_trigger_sources,
+        f"{_API}/API_PipelineTriggerDeclaration.html",
+    ),
+    Rule(
+        "PL028",
+        "error",
+        "a CloudFormation TemplatePath outside the action's input artifacts",
+        rules.check_template_artifacts,
+        _CLOUDFORMATION,
     ),
     Rule(
         "PL030",
         "warning",
         "ungated deployment: no test or approval before it",
-        rules.check_ungated_deploy,
+        gates.check_ungated_deploy,
+        _CLOUDFORMATION,
     ),
     Rule(
-        "PL031", "warning", "a test action whose buildspec has no reports", rules.check_test_reports
+        "PL031",
+        "warning",
+        "a test action whose buildspec has no reports",
+        gates.check_test_reports,
+        "https://docs.aws.amazon.com/codebuild/latest/userguide/report-create.html",
     ),
     Rule(
         "PL032",
         "warning",
-        "production deployment without a staging one before",
-        rules.check_prod_after_staging,
+        "production with neither staging nor tests and an approval before it",
+        gates.check_prod_after_staging,
+        f"{_GUIDE}/concepts-devops-example.html",
+    ),
+    Rule(
+        INLINE_BUILDSPEC,
+        "error",
+        "an inline buildspec that `mlcicd buildspec lint` flags (its severity)",
+        url="https://docs.aws.amazon.com/codebuild/latest/userguide/build-spec-ref.html",
     ),
 )
 
@@ -412,12 +288,12 @@ def validate(
                 NOT_A_MAPPING,
                 "error",
                 ROOT,
-                f"a pipeline declaration must be a JSON object, not {_json_type(data)}",
+                f"a pipeline declaration must be a JSON object, not {json_type(data)}",
                 'write {"name": ..., "roleArn": ..., "stages": [...]}',
             )
         ]
     raw = unwrap(data)
-    walk = _Walk(template)
+    walk = Walk(template)
     clean = walk.value(declaration_shape(), raw, ROOT)
     subject = Subject(
         pipeline=from_dict(clean),
@@ -433,6 +309,23 @@ def validate(
     return sorted(findings, key=_sort_key)
 
 
+def _inline_findings(template: Any) -> list[Finding]:
+    """The buildspec linter's findings on the template's inline buildspecs, as PL040."""
+    # Imported here: only templates have inline buildspecs.
+    from mlcicd.pipeline.inline import lint_inline
+
+    return [
+        Finding(
+            INLINE_BUILDSPEC,
+            found.severity,
+            spec.location,
+            f"inline buildspec line {found.line}: {found.code} {found.message}",
+            found.hint,
+        )
+        for spec, found in lint_inline(template)
+    ]
+
+
 def validate_file(
     path: str | Path, projects: Mapping[str, Buildspec] | None = None
 ) -> list[Finding]:
@@ -442,7 +335,9 @@ def validate_file(
     template: each ``AWS::CodePipeline::Pipeline`` is converted to the API's JSON
     (:func:`~mlcicd.pipeline.cfn.declaration`) and validated with
     ``template=True``; the locations of its findings start with the resource's
-    logical id (``Pipeline.stages[1]``).
+    logical id (``Pipeline.stages[1]``). The inline buildspec of each CodeBuild
+    project is linted too (:data:`INLINE_BUILDSPEC`), at its path in the template
+    (``TestProject.Properties.Source.BuildSpec``).
 
     Raises:
         PipelineError: The file cannot be read, is neither JSON nor YAML, or is a
@@ -470,7 +365,7 @@ def validate_file(
     }
     if not pipelines:
         raise PipelineError(f"no {PIPELINE_TYPE} resource in the template", path=str(path))
-    return [
+    findings = [
         Finding(
             finding.code,
             finding.severity,
@@ -485,3 +380,4 @@ def validate_file(
             template=True,
         )
     ]
+    return findings + _inline_findings(data)
