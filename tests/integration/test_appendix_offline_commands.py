@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from _repository import clean_copy
 
 from mlcicd.course.notebook import read, tags
 from mlcicd.iac import cdk_problem
@@ -61,20 +61,7 @@ def test_every_aws_block_needs_an_account() -> None:
 
 @pytest.mark.skipif(cdk_problem() is not None, reason=cdk_problem() or "")
 def test_the_offline_commands_run_as_shown_on_a_clean_copy(tmp_path: Path) -> None:
-    if shutil.which("git") is None:
-        pytest.skip("git is not installed: no clean copy of the repository")
-    listed = subprocess.run(
-        ["git", "-C", str(ROOT), "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        capture_output=True,
-        check=False,
-    )
-    if listed.returncode != 0:
-        pytest.skip(f"{ROOT} is not a git checkout: no clean copy of the repository")
-    copy = tmp_path / "repository"
-    for name in filter(None, listed.stdout.decode().split("\0")):
-        if (ROOT / name).is_file():
-            (copy / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(ROOT / name, copy / name)
+    copy = clean_copy(ROOT, tmp_path / "repository")
     subprocess.run(["git", "init", "-q"], cwd=copy, check=True)
     script = "\n".join(blocks("offline-command"))
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import io
 import os
-import shutil
 import subprocess
 import sys
 import zipfile
@@ -37,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _repository import clean_copy
 
 from mlcicd.iac import cdk_problem
 
@@ -47,25 +47,6 @@ ROOT = Path(__file__).resolve().parents[2]
 BUCKET = "churn-artifacts"
 #: The sample module each whole layer runs here (see the module docstring).
 SAMPLES = {"unit": "test_gate.py", "integration": "test_s3_data.py"}
-
-
-def clean_copy(root: Path, target: Path) -> Path:
-    """Copy the files git tracks or would track (not ignored) from ``root`` to ``target``."""
-    if shutil.which("git") is None:
-        pytest.skip("git is not installed: no clean copy of the repository")
-    listed = subprocess.run(
-        ["git", "-C", str(root), "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        capture_output=True,
-        check=False,
-    )
-    if listed.returncode != 0:
-        pytest.skip(f"{root} is not a git checkout: no clean copy of the repository")
-    for name in filter(None, listed.stdout.decode().split("\0")):
-        source = root / name
-        if source.is_file():  # a tracked file deleted in the working tree is not copied
-            (target / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target / name)
-    return target
 
 
 @pytest.fixture(scope="module")

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from report_builders import junit, put
 
 from mlcicd.course.notebook import read
 from mlcicd.testing.layers import layer_figures
@@ -21,19 +22,6 @@ from mlcicd.testing.suite import SAMPLE, SuiteSnapshot, figures_or_snapshot, sna
 ROOT = Path(__file__).resolve().parents[2]
 LESSON = ROOT / "notebooks" / "01_why_ml_cicd.ipynb"
 CASE = re.compile(r'<testcase classname="([^"]+)" name="([^"]+)"')
-
-
-def put(root: Path, path: str, text: str) -> Path:
-    target = root / path
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(text, encoding="utf-8")
-    return target
-
-
-def junit(*cases: tuple[str, float]) -> str:
-    """A JUnit report: one test case per ``(classname, seconds)``."""
-    body = "".join(f"<testcase classname='{c}' name='t' time='{s}'/>" for c, s in cases)
-    return f"<testsuites><testsuite name='pytest'>{body}</testsuite></testsuites>"
 
 
 def test_the_shipped_sample_is_labelled_as_a_sample_and_small() -> None:

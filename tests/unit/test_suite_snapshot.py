@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 
 import pytest
+from report_builders import junit, put
 
 from mlcicd import __version__
 from mlcicd.exceptions import CourseError
@@ -27,19 +28,6 @@ from mlcicd.testing.suite import (
 )
 
 RECORDED = "recorded when this copy was released"
-
-
-def put(root: Path, path: str, text: str) -> Path:
-    target = root / path
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(text, encoding="utf-8")
-    return target
-
-
-def junit(*cases: tuple[str, float]) -> str:
-    """A JUnit report: one test case per ``(classname, seconds)``."""
-    body = "".join(f"<testcase classname='{c}' name='t' time='{s}'/>" for c, s in cases)
-    return f"<testsuites><testsuite name='pytest'>{body}</testsuite></testsuites>"
 
 
 #: A whole run of the course below: every layer with test functions has cases.
