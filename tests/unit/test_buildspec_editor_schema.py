@@ -12,7 +12,7 @@ from jsonschema import Draft202012Validator
 from mlcicd.buildspec import dumps
 from mlcicd.buildspec.editor_schema import YAML11_BOOLEANS, json_schema, validate
 from mlcicd.buildspec.lint import lint_text
-from mlcicd.buildspec.load import parse
+from mlcicd.buildspec.document import parse
 from mlcicd.buildspec.recipes import (
     grading_buildspec,
     layered_buildspec,

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from mlcicd.buildspec.load import MAX_NODES, load, loads, model_of, parse
+from mlcicd.buildspec.document import MAX_NODES, parse
+from mlcicd.buildspec.load import load, loads, model_of
 from mlcicd.exceptions import BuildspecError
 
 SPEC = """\

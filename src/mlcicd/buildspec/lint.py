@@ -2,7 +2,7 @@
 
 :data:`RULES` is the ordered registry of every rule (code, severity, one-line
 summary, an example that triggers it, and its check). :func:`lint_text` parses
-the text (:func:`~mlcicd.buildspec.load.parse`; what stops parsing becomes a
+the text (:func:`~mlcicd.buildspec.document.parse`; what stops parsing becomes a
 finding too) and runs every check; findings come back sorted by line.
 """
 
@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from mlcicd.buildspec.load import (
+from mlcicd.buildspec.document import (
     ALIAS_BOMB,
     DUPLICATE_KEY,
     ENCODING,
@@ -81,7 +81,7 @@ class Rule:
         severity: ``"error"`` (CodeBuild rejects or misreads the file) or ``"warning"``.
         summary: One line saying what the rule catches.
         example: One line of YAML that triggers it.
-        check: The check; None for the problems :func:`~mlcicd.buildspec.load.parse`
+        check: The check; None for the problems :func:`~mlcicd.buildspec.document.parse`
             stops at (their findings come from its error).
         url: The CodeBuild documentation the rule rests on.
     """
@@ -394,7 +394,7 @@ def lint_document(document: Document) -> list[Finding]:
     """Run every rule's check on a parsed document.
 
     Args:
-        document: From :func:`~mlcicd.buildspec.load.parse`; not modified.
+        document: From :func:`~mlcicd.buildspec.document.parse`; not modified.
 
     Returns:
         The findings, sorted by line, column and code.

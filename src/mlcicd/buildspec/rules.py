@@ -1,7 +1,7 @@
 """The buildspec lint rules beyond the document's shape: phases, reports, batch, env.
 
 Each check is a small pure function: it takes a parsed
-:class:`~mlcicd.buildspec.load.Document` and yields
+:class:`~mlcicd.buildspec.document.Document` and yields
 :class:`~mlcicd.buildspec.schema.Hit` s (where, what, how to fix);
 :mod:`mlcicd.buildspec.lint` lists them in its registry with a stable code and
 a severity.
@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from mlcicd.buildspec.load import Document, KeyPath
+from mlcicd.buildspec.document import Document, KeyPath
 from mlcicd.buildspec.model import COVERAGE_REPORT_FORMATS, MAX_REPORT_GROUPS, TEST_REPORT_FORMATS
 from mlcicd.buildspec.schema import (
     Hit,

@@ -3,7 +3,7 @@
 :data:`TOP` says which keys each section has and whether each holds a mapping,
 a list or a single value; the checks here (duplicate keys, version, unknown
 keys, wrong types) walk the parsed document against it. Every check takes a
-:class:`~mlcicd.buildspec.load.Document` and yields :class:`Hit` s (where, what,
+:class:`~mlcicd.buildspec.document.Document` and yields :class:`Hit` s (where, what,
 how to fix); :mod:`mlcicd.buildspec.lint` gives them the rule's code and severity.
 The helpers here are shared with :mod:`mlcicd.buildspec.rules`.
 """
@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from mlcicd.buildspec.load import Document, KeyPath
+from mlcicd.buildspec.document import Document, KeyPath
 from mlcicd.buildspec.model import PHASES, VERSIONS
 
 
