@@ -16,8 +16,10 @@ from mlcicd import __version__
 from mlcicd.exceptions import MlcicdError
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from mlcicd.lint import Finding
     from mlcicd.pipeline.model import Pipeline
-    from mlcicd.pipeline.validate import Finding as PipelineFinding
 
 
 class _Group(click.Group):
@@ -27,6 +29,15 @@ class _Group(click.Group):
         except MlcicdError as error:
             click.echo(f"Error: {error}", err=True)
             ctx.exit(error.exit_code)
+
+
+def _report(findings: Sequence[Finding], output: str, subject: str) -> None:
+    """Print findings the one way every lint command does; exit 1 when any is an error."""
+    from mlcicd.lint import exit_code, render
+
+    click.echo(render(findings, output=output, subject=subject))
+    if exit_code(findings):
+        raise SystemExit(1)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -352,7 +363,7 @@ def pipeline_rules() -> None:
         click.echo(f"        {rule.url}")
 
 
-def _print_findings(file: Path, findings: list[PipelineFinding], output: str) -> int:
+def _print_findings(file: Path, findings: list[Finding], output: str) -> int:
     """Print pipeline findings (text or JSON) with a summary line; return the error count."""
     import json
 
