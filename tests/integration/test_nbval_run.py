@@ -45,11 +45,34 @@ def test_kernels_get_the_safety_net_in_a_folder_with_no_configuration(
     assert results == {"key.ipynb": {0: CellResult("passed")}}
 
 
-def test_a_report_that_is_not_junit_is_a_clear_error(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("not xml <", "not a JUnit XML report"),
+        ("<html/>", "root element is not"),
+        ("<!DOCTYPE t [<!ENTITY x 'y'>]><testsuite/>", "<!DOCTYPE>"),
+        ("<testsuite><testcase classname='t' name='test_x'/></testsuite>", "not named 'Cell N'"),
+    ],
+)
+def test_a_report_that_is_not_junit_is_a_clear_error(tmp_path: Path, text: str, says: str) -> None:
     report = tmp_path / "report.xml"
-    report.write_text("not xml <")
-    with pytest.raises(CourseError, match="cannot read nbval's report"):
+    report.write_text(text)
+    with pytest.raises(CourseError, match="cannot read nbval's report") as caught:
         read_report(report)
+    assert caught.value.path == str(report) and says in str(caught.value)
+
+
+def test_the_classname_names_the_notebook_when_the_report_has_no_file(tmp_path: Path) -> None:
+    report = tmp_path / "report.xml"
+    report.write_text(
+        "<testsuites><testsuite name='pytest'>"
+        "<testcase classname='course.01_t.ipynb' name='Cell 3' time='0.1'>"
+        "<failure message='short'>Cell outputs differ</failure></testcase>"
+        "</testsuite></testsuites>"
+    )
+    assert read_report(report) == {
+        "course/01_t.ipynb": {3: CellResult("failed", "Cell outputs differ")}
+    }
 
 
 def test_nbval_that_cannot_start_is_a_clear_error(tmp_path: Path) -> None:

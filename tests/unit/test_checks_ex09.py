@@ -193,7 +193,7 @@ def lint_template(template: dict) -> tuple[Any, ...]:
 
 
 def lint_errors(template: dict, *, errors_only: bool = True, ordered: bool = True) -> list[str]:
-    codes = [f.code for f in lint_template(template) if f.is_error or not errors_only]
+    codes = [f.code for f in lint_template(template) if f.severity == "error" or not errors_only]
     return sorted(codes) if ordered else codes
 
 
@@ -589,7 +589,7 @@ def _first_statement_only(template: dict, role_id: str) -> set[str]:
 
 
 def _error_findings(template: dict) -> list[Any]:
-    return [finding for finding in lint_template(template) if finding.is_error]
+    return [finding for finding in lint_template(template) if finding.severity == "error"]
 
 
 REFERENCE: dict[str, Any] = {name: function for name, function in GOOD.values()}

@@ -45,8 +45,8 @@ def test_synth_without_node_says_so_in_one_sentence(
     assert not out.exists()
 
 
-@pytest.mark.skipif(PROBLEM is not None, reason=PROBLEM or "")
 def test_lint_fails_on_an_error_and_names_it(tmp_path: Path) -> None:
+    pytest.importorskip("cfnlint", reason="cfn-lint comes with the iac extra")
     template = tmp_path / "bucket.yaml"
     template.write_text(
         "Resources:\n  Data:\n    Type: AWS::S3::Bucket\n"
@@ -56,7 +56,21 @@ def test_lint_fails_on_an_error_and_names_it(tmp_path: Path) -> None:
     code, stdout, _ = _run("iac", "lint", str(template))
     assert code == 1
     assert stdout.splitlines() == [
-        f"{template}: E3030 Resources/Data/Properties/VersioningConfiguration/Status: "
-        "'Yes' is not one of ['Enabled', 'Suspended']",
+        f"{template}: Resources/Data/Properties/VersioningConfiguration/Status: "
+        "E3030 'Yes' is not one of ['Enabled', 'Suspended']",
         f"{template}: 1 error(s), 0 warning(s)",
     ]
+
+
+def test_lint_of_a_template_with_only_a_warning_exits_0(tmp_path: Path) -> None:
+    pytest.importorskip("cfnlint", reason="cfn-lint comes with the iac extra")
+    template = tmp_path / "unused.yaml"
+    template.write_text(
+        "Parameters:\n  Unused: {Type: String}\nResources:\n  Data:\n    Type: AWS::S3::Bucket\n",
+        encoding="utf-8",
+    )
+    code, stdout, _ = _run("iac", "lint", str(template))
+    assert code == 0
+    lines = stdout.splitlines()
+    assert lines[0].startswith(f"{template}: Parameters/Unused: W2001 ")
+    assert lines[1:] == [f"{template}: 0 error(s), 1 warning(s)"]

@@ -1,4 +1,8 @@
-"""``mlcicd course lint``: each rule catches its problem; a well-made notebook passes them all."""
+"""``mlcicd course lint``: each rule catches its problem; a well-made notebook passes them all.
+
+The rules live in the one lint core: registered in a :class:`~mlcicd.lint.Registry`,
+giving :class:`~mlcicd.lint.Finding` s placed at a path and a cell.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +11,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from mlcicd.course import lint as course_lint
 from mlcicd.course import notebook as n
-from mlcicd.course.lint import lint_notebook, lint_notebooks
+from mlcicd.course.lint import RULES, lint_notebook, lint_notebooks
+from mlcicd.lint import Finding, Severity, Where
 
 LESSONS = ("01_a.ipynb", "02_b.ipynb")
 
@@ -124,3 +130,57 @@ def test_the_course_folders_are_linted_with_paths_relative_to_the_root(tmp_path:
         ("CO002", "notebooks/01_a.ipynb"),
         ("CO006", "solutions/01_a.ipynb"),
     ]
+
+
+# ---- the rules in the lint core ------------------------------------------------------------
+
+
+def test_every_rule_is_registered_once_with_an_id_a_summary_and_a_severity() -> None:
+    rules = list(RULES)
+    assert [rule.id for rule in rules] == [f"CO00{number}" for number in range(1, 8)]
+    checks = [rule.check for rule in rules]
+    assert all(callable(check) for check in checks)
+    assert len(set(checks)) == len(checks)  # no check under two ids
+    # Each check is the module's own rule function, decorated where it is defined.
+    assert all(getattr(course_lint, getattr(check, "__name__", "")) is check for check in checks)
+    for rule in rules:
+        assert rule.summary.strip() and "\n" not in rule.summary, rule.id
+        assert isinstance(rule.severity, Severity), rule.id
+        assert rule.url == "" or rule.url.startswith("https://"), rule.id
+
+
+def test_course_lint_fails_on_every_rule_today() -> None:
+    # `mlcicd course lint` failed on any finding before the core; it still does.
+    assert {rule.severity for rule in RULES} == {Severity.ERROR}
+
+
+def test_a_rule_on_the_course_s_own_advice_says_so_and_cites_no_page() -> None:
+    assert RULES["CO002"].url == ""
+    assert "(the course's own advice)" in RULES["CO002"].describe()
+    assert RULES["CO001"].url.startswith("https://nbformat.readthedocs.io/")
+
+
+def test_a_finding_names_the_path_and_the_cell(tmp_path: Path) -> None:
+    path = tmp_path / "01_a.ipynb"
+    n.write(good_lesson(n.code("open('/home/ana/data.csv')")), path)
+    (finding,) = lint_notebook(path, "lesson", LESSONS)
+    assert isinstance(finding, Finding)
+    assert finding.where == Where(path=str(path), cell=3)
+    assert finding.severity == Severity.ERROR
+    assert finding.format() == (
+        f"{path}:cell 3: CO002 holds the absolute path '/home/ana/data.csv' "
+        "(use a path relative to the notebook, tempfile, or package data)"
+    )
+
+
+def test_a_finding_about_the_whole_notebook_names_only_the_path(tmp_path: Path) -> None:
+    nb = good_lesson()
+    nb.metadata["kernelspec"]["name"] = "conda-env-ml"
+    path = tmp_path / "01_a.ipynb"
+    n.write(nb, path)
+    (finding,) = lint_notebook(path, "lesson", LESSONS)
+    assert finding.cell is None
+    assert finding.format() == (
+        f"{path}: CO001 names the kernel 'conda-env-ml' "
+        '(set the kernel to "Python 3 (ipykernel)")'
+    )

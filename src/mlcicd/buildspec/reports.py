@@ -14,7 +14,9 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
+from mlcicd import junit
 from mlcicd.buildspec.model import ReportGroup
+from mlcicd.exceptions import CourseError
 
 #: Formats this module reads, upper case; None in the buildspec means JUnit XML.
 SUMMARISED_FORMATS: tuple[str, ...] = ("JUNITXML", "COBERTURAXML")
@@ -153,23 +155,23 @@ def _percent(rate: float | None) -> float | None:
     return None if rate is None else round(rate * 100, 2)
 
 
-def _case_status(case: ET.Element) -> str:
-    for child, status in (("failure", "FAILED"), ("error", "ERROR"), ("skipped", "SKIPPED")):
-        if case.find(child) is not None:
-            return status
-    return "SUCCEEDED"
+#: CodeBuild's test case statuses, by the outcome :mod:`mlcicd.junit` reads.
+_STATUS = {"passed": "SUCCEEDED", "failed": "FAILED", "error": "ERROR", "skipped": "SKIPPED"}
 
 
 def parse_junit(path: Path) -> tuple[TestCase, ...]:
-    """Read the test cases of a JUnit XML file (``<testsuites>`` or one ``<testsuite>``)."""
-    root = ET.parse(path).getroot()
+    """Read the test cases of a JUnit XML file (``<testsuites>`` or one ``<testsuite>``).
+
+    Raises:
+        CourseError: Naming the file, when it cannot be read or is not JUnit XML.
+    """
     return tuple(
         TestCase(
-            name=".".join(p for p in (case.get("classname"), case.get("name")) if p),
-            status=_case_status(case),
-            duration=float(case.get("time") or 0),
+            name=".".join(p for p in (case.classname, case.name) if p),
+            status=_STATUS[case.outcome],
+            duration=case.time,
         )
-        for case in root.iter("testcase")
+        for case in junit.read_file(path).cases
     )
 
 
@@ -246,7 +248,7 @@ def collect_reports(
     for name, group in groups.items():
         try:
             summary = summarise_group(name, group, source_dir)
-        except (ET.ParseError, ValueError) as error:
+        except (CourseError, ET.ParseError, ValueError) as error:
             warnings.append(f"report group {name}: cannot read a report file: {error}")
             continue
         if not summary.files:

@@ -1,15 +1,19 @@
-"""Rules every course notebook follows (``mlcicd course lint``).
+"""Rules every course notebook follows (``mlcicd course lint``), on the one lint core.
 
-Each rule is a small pure function that takes one notebook (its path, its
-kind and its cells) and yields findings with a stable code, the cell, a message
-and a fix. :data:`RULES` holds them in order; :func:`lint_notebooks` runs them
-over ``notebooks/``, ``solutions/`` and ``exercises/``.
+Each rule is a small pure check registered in :data:`RULES` (a
+:class:`mlcicd.lint.Registry`) by the decorator right above it, with its code
+``CO0nn``, a summary, a :class:`~mlcicd.lint.Severity` and the documentation page
+it rests on ("" for the course's own conventions). A check takes one notebook
+(its path, its kind and its cells) and yields :class:`~mlcicd.lint.Hit` s placed
+at a cell number, or None for the whole notebook; :func:`lint_notebook` turns
+them into :class:`~mlcicd.lint.Finding` s, and :func:`lint_notebooks` runs the
+rules over ``notebooks/``, ``solutions/`` and ``exercises/``.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +26,7 @@ from mlcicd.course.notebook import (
     read,
 )
 from mlcicd.exceptions import CourseError
+from mlcicd.lint import Finding, Hit, Registry, Severity, Where
 
 #: The folders the course keeps notebooks in, and the kind of notebook each holds.
 KINDS: dict[str, str] = {"notebooks": "lesson", "solutions": "solution", "exercises": "exercise"}
@@ -44,30 +49,13 @@ class Subject:
     lessons: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class Finding:
-    """One problem in one notebook.
+#: The course's notebook rules, registered by the decorator on each check.
+RULES = Registry("course")
 
-    Attributes:
-        code: Stable rule code, e.g. ``CO002``.
-        path: The notebook.
-        cell: 1-based cell number, or None for the whole notebook.
-        message: What is wrong.
-        fix: What to do.
-    """
-
-    code: str
-    path: str
-    cell: int | None
-    message: str
-    fix: str
-
-    def __str__(self) -> str:
-        where = f"{self.path}:cell {self.cell}" if self.cell else self.path
-        return f"{where}: {self.code} {self.message} ({self.fix})"
-
-
-Hit = tuple[int | None, str, str]
+#: nbformat's description of the notebook file, whose top-level metadata names the kernel.
+NBFORMAT = "https://nbformat.readthedocs.io/en/latest/format_description.html"
+#: The fix of every rule about a checkpoint cell.
+_REBUILD = "make it with mlcicd.course.notebook.checkpoint_cell"
 
 _ABSOLUTE = re.compile(
     r"(?<![\w$.{}-])(?:/(?:home|Users|root|tmp|work|private|mnt|var/folders)(?:/[\w.-]+)+|[A-Z]:\\\\?\w)"
@@ -94,66 +82,100 @@ def _output_texts(cell: Any) -> Iterator[str]:
             yield "\n".join(output["traceback"])
 
 
+@RULES.rule(
+    "CO001",
+    "the notebook names a kernel other than python3",
+    Severity.ERROR,
+    url=NBFORMAT,
+    example='"kernelspec": {"name": "conda-env-ml"}',
+)
 def rule_kernel(subject: Subject) -> Iterator[Hit]:
     """The notebook names the ``python3`` kernel, which ``make lab`` installs."""
     name = subject.nb.metadata.get("kernelspec", {}).get("name")
     if name != KERNELSPEC["name"]:
-        yield None, f"names the kernel {name!r}", 'set the kernel to "Python 3 (ipykernel)"'
+        yield Hit(None, f"names the kernel {name!r}", 'set the kernel to "Python 3 (ipykernel)"')
 
 
+@RULES.rule(
+    "CO002",
+    "an absolute path of a machine in a cell's source or output",
+    Severity.ERROR,
+    url="",
+    example="open('/home/ana/data.csv')",
+)
 def rule_absolute_paths(subject: Subject) -> Iterator[Hit]:
     """No absolute path of a machine, in sources or outputs."""
     for number, cell in enumerate(subject.nb.cells, start=1):
         for text in (_text(cell.source), *_output_texts(cell)):
             found = _ABSOLUTE.search(text)
             if found:
-                yield (
+                yield Hit(
                     number,
                     f"holds the absolute path {found.group(0)!r}",
-                    ("use a path relative to the notebook, tempfile, or package data"),
+                    "use a path relative to the notebook, tempfile, or package data",
                 )
                 break
 
 
+@RULES.rule(
+    "CO003",
+    "an output holds an object address, a timestamp or a duration",
+    Severity.ERROR,
+    url="",
+    example="<Model at 0x7f3a2b1c9d10>",
+)
 def rule_machine_values(subject: Subject) -> Iterator[Hit]:
     """No output holds a value that changes between machines or runs."""
     for number, cell in enumerate(subject.nb.cells, start=1):
         for text in _output_texts(cell):
             for pattern, what in _MACHINE:
                 if pattern.search(text):
-                    yield number, f"an output holds {what}", "clear the outputs before committing"
+                    yield Hit(
+                        number, f"an output holds {what}", "clear the outputs before committing"
+                    )
                     break
 
 
+@RULES.rule(
+    "CO004",
+    "a code cell other than a checkpoint was saved with outputs or an execution count",
+    Severity.ERROR,
+    url="",
+)
 def rule_outputs_cleared(subject: Subject) -> Iterator[Hit]:
     """Only checkpoint cells keep an output (their expected line); no execution counts."""
     for number, cell in enumerate(subject.nb.cells, start=1):
         if cell.cell_type != "code" or checkpoint_info(cell) is not None:
             continue
         if cell.get("execution_count") is not None or cell.get("outputs"):
-            yield (
+            yield Hit(
                 number,
                 "was saved with outputs",
-                ("clear the outputs (Edit > Clear Outputs of All Cells) before committing"),
+                "clear the outputs (Edit > Clear Outputs of All Cells) before committing",
             )
 
 
+@RULES.rule(
+    "CO005",
+    "a checkpoint cell differs from the canonical, locked checkpoint cell",
+    Severity.ERROR,
+    url="",
+    example="# NBVAL_CHECK_OUTPUT on a cell that is no checkpoint",
+)
 def rule_checkpoint_canonical(subject: Subject) -> Iterator[Hit]:
     """A checkpoint cell is exactly the canonical, locked cell with its success line."""
     for number, cell in enumerate(subject.nb.cells, start=1):
         info = checkpoint_info(cell)
         if info is None:
             if cell.cell_type == "code" and _text(cell.source).startswith(CHECK_OUTPUT_MARKER):
-                yield (
-                    number,
-                    f"starts with {CHECK_OUTPUT_MARKER} but is no checkpoint",
-                    ("make it with mlcicd.course.notebook.checkpoint_cell"),
+                yield Hit(
+                    number, f"starts with {CHECK_OUTPUT_MARKER} but is no checkpoint", _REBUILD
                 )
             continue
         try:
             canonical = checkpoint_cell(*info)
         except CourseError as error:
-            yield number, error.message, "make it with mlcicd.course.notebook.checkpoint_cell"
+            yield Hit(number, error.message, _REBUILD)
             continue
         same = (
             _text(cell.source) == canonical.source
@@ -161,22 +183,34 @@ def rule_checkpoint_canonical(subject: Subject) -> Iterator[Hit]:
             and [dict(o) for o in cell.get("outputs", [])] == [dict(o) for o in canonical.outputs]
         )
         if not same:
-            yield (
+            yield Hit(
                 number,
                 f"checkpoint {info[0]} differs from its canonical form",
-                ("rebuild it with mlcicd.course.notebook.checkpoint_cell"),
+                "rebuild it with mlcicd.course.notebook.checkpoint_cell",
             )
 
 
+@RULES.rule(
+    "CO006",
+    "an exercise has fewer than 3 or more than 6 checkpoints",
+    Severity.ERROR,
+    url="",
+)
 def rule_checkpoint_count(subject: Subject) -> Iterator[Hit]:
     """An exercise has 3 to 6 checkpoints."""
     if subject.kind != "solution":
         return
     count = sum(checkpoint_info(cell) is not None for cell in subject.nb.cells)
     if not 3 <= count <= 6:
-        yield None, f"has {count} checkpoints", "give each exercise 3 to 6 checkpoints"
+        yield Hit(None, f"has {count} checkpoints", "give each exercise 3 to 6 checkpoints")
 
 
+@RULES.rule(
+    "CO007",
+    "a lesson lacks objectives, a parameters cell, muddy points, a quiz or a next-lesson link",
+    Severity.ERROR,
+    url="",
+)
 def rule_lesson_sections(subject: Subject) -> Iterator[Hit]:
     """A lesson has objectives, a parameters cell, muddy points, a quiz and a next link."""
     if subject.kind != "lesson":
@@ -190,14 +224,14 @@ def rule_lesson_sections(subject: Subject) -> Iterator[Hit]:
         ("muddy points", "muddy points section"),
     ):
         if words not in prose:
-            yield None, f"has no {what}", f"add a markdown heading '{words.capitalize()}'"
+            yield Hit(None, f"has no {what}", f"add a markdown heading '{words.capitalize()}'")
     if "Quiz(" not in source:
-        yield None, "has no quiz", "end with a Quiz(...) cell from mlcicd.course"
+        yield Hit(None, "has no quiz", "end with a Quiz(...) cell from mlcicd.course")
     if not any(
         cell.cell_type == "code" and "parameters" in cell.get("metadata", {}).get("tags", [])
         for cell in subject.nb.cells
     ):
-        yield (
+        yield Hit(
             None,
             "has no parameters cell",
             "tag one code cell 'parameters' holding the knobs a learner may turn (papermill)",
@@ -207,23 +241,11 @@ def rule_lesson_sections(subject: Subject) -> Iterator[Hit]:
         position = subject.lessons.index(name)
         following = subject.lessons[position + 1 : position + 2]
         if following and f"({following[0]})" not in prose:
-            yield (
+            yield Hit(
                 None,
                 f"does not link the next lesson {following[0]}",
-                (f"end with a markdown link [Next: ...]({following[0]})"),
+                f"end with a markdown link [Next: ...]({following[0]})",
             )
-
-
-#: The rules, in the order they report: (code, rule).
-RULES: tuple[tuple[str, Callable[[Subject], Iterator[Hit]]], ...] = (
-    ("CO001", rule_kernel),
-    ("CO002", rule_absolute_paths),
-    ("CO003", rule_machine_values),
-    ("CO004", rule_outputs_cleared),
-    ("CO005", rule_checkpoint_canonical),
-    ("CO006", rule_checkpoint_count),
-    ("CO007", rule_lesson_sections),
-)
 
 
 def lint_notebook(path: Path, kind: str, lessons: tuple[str, ...] = ()) -> list[Finding]:
@@ -234,14 +256,18 @@ def lint_notebook(path: Path, kind: str, lessons: tuple[str, ...] = ()) -> list[
         kind: ``lesson``, ``solution`` or ``exercise``.
         lessons: Every lesson's file name, in order.
 
+    Returns:
+        One finding per hit, in rule order, each at ``Where(path=path, cell=...)``.
+
     Raises:
         CourseError: When the file is not a readable notebook.
     """
     subject = Subject(str(path), kind, read(path), lessons)
     return [
-        Finding(code, subject.path, cell, message, fix)
-        for code, rule in RULES
-        for cell, message, fix in rule(subject)
+        Finding(
+            rule.id, rule.severity, hit.message, hit.fix, Where(path=subject.path, cell=hit.where)
+        )
+        for rule, hit in RULES.hits(subject)
     ]
 
 
@@ -255,12 +281,6 @@ def lint_notebooks(root: Path = Path(".")) -> list[Finding]:
     findings: list[Finding] = []
     for folder, kind in KINDS.items():
         for path in sorted((root / folder).glob("*.ipynb")):
-            found = lint_notebook(path, kind, lessons)
-            findings += [_relative(f, path, root) for f in found]
+            relative = str(path.relative_to(root))
+            findings += [f.placed(path=relative) for f in lint_notebook(path, kind, lessons)]
     return findings
-
-
-def _relative(finding: Finding, path: Path, root: Path) -> Finding:
-    return Finding(
-        finding.code, str(path.relative_to(root)), finding.cell, finding.message, finding.fix
-    )

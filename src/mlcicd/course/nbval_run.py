@@ -10,11 +10,11 @@ from __future__ import annotations
 import subprocess
 import sys
 import tempfile
-import xml.etree.ElementTree as ET
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from mlcicd import junit
 from mlcicd.exceptions import CourseError, NbvalTimeout
 
 
@@ -38,39 +38,37 @@ REPORT_LIMIT = 32 * 2**20
 NbvalResults = dict[str, dict[int, CellResult]]
 
 
-def testcase_outcome(case: ET.Element) -> tuple[str, ET.Element | None]:
-    """Return a JUnit test case's outcome (``passed``, ``failed``, ``error``, ``skipped``).
-
-    The element that says why (``<failure>``, ...) comes with it, or None when it passed.
-    """
-    for tag in ("failure", "error", "skipped"):
-        found = case.find(tag)
-        if found is not None:
-            return ("failed" if tag == "failure" else tag), found
-    return "passed", None
-
-
 def read_report(report: Path) -> NbvalResults:
     """Return the per-cell results in nbval's JUnit report.
 
     Raises:
-        CourseError: When the report is not JUnit XML.
+        CourseError: When the report cannot be read or is not JUnit XML.
     """
     try:
-        root = ET.parse(report).getroot()
-    except (OSError, ET.ParseError) as error:
-        raise CourseError(f"cannot read nbval's report: {error}", path=str(report)) from None
+        cases = junit.read_file(report, limit=REPORT_LIMIT).cases
+    except CourseError as error:
+        raise CourseError(f"cannot read nbval's report: {error.message}", path=error.path) from None
     results: NbvalResults = {}
-    for case in root.iter("testcase"):
+    for case in cases:
         # xunit1 reports carry the file; the classname ("dir.sub.nb.ipynb")
         # loses dots in folder names, so it is only the fallback.
-        parts = (case.get("classname") or "").split(".")
-        notebook = case.get("file") or "/".join([*parts[:-2], ".".join(parts[-2:])])
-        cell = int((case.get("name") or "").removeprefix("Cell "))
-        outcome, found = testcase_outcome(case)
-        text = "" if found is None else (found.text or found.get("message") or "")
-        results.setdefault(notebook, {})[cell] = CellResult(outcome, text.strip())
+        parts = case.classname.split(".")
+        notebook = case.file or "/".join([*parts[:-2], ".".join(parts[-2:])])
+        cell = _cell_number(case, report)
+        text = case.text or case.message
+        results.setdefault(notebook, {})[cell] = CellResult(case.outcome, text.strip())
     return results
+
+
+def _cell_number(case: junit.Case, report: Path) -> int:
+    # nbval names each code cell's test case "Cell N"; anything else is not nbval's.
+    try:
+        return int(case.name.removeprefix("Cell "))
+    except ValueError:
+        raise CourseError(
+            f"cannot read nbval's report: test case {case.name!r} is not named 'Cell N'",
+            path=str(report),
+        ) from None
 
 
 def run_nbval(

@@ -35,14 +35,13 @@ configure_jsii()
 
 if TYPE_CHECKING:  # what type checkers see; at run time _LAZY imports on use
     from mlcicd.iac.assertions import TemplateAssertions, cdk_assertion
-    from mlcicd.iac.lint import LintFinding, lint_template
+    from mlcicd.iac.lint import lint_template
     from mlcicd.iac.stack import MlCiCdStack
     from mlcicd.iac.synth import new_app, new_stack, synthesize, template_of
 
 _LAZY = {
     "TemplateAssertions": "mlcicd.iac.assertions",
     "cdk_assertion": "mlcicd.iac.assertions",
-    "LintFinding": "mlcicd.iac.lint",
     "lint_template": "mlcicd.iac.lint",
     "MlCiCdStack": "mlcicd.iac.stack",
     "new_app": "mlcicd.iac.synth",
@@ -79,7 +78,6 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
-    "LintFinding",
     "MlCiCdStack",
     "Statement",
     "TemplateAssertions",

@@ -10,45 +10,39 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from mlcicd.exceptions import IacError
+from mlcicd.lint import Finding, Severity, Where
 
 #: The region whose resource specification the template is checked against.
 REGIONS: tuple[str, ...] = ("us-east-1",)
 
+#: cfn-lint's severity names (a rule's ``severity``, from the first letter of its id) -> ours.
+SEVERITIES: Mapping[str, Severity] = {
+    "error": Severity.ERROR,
+    "warning": Severity.WARNING,
+    "informational": Severity.INFO,
+}
 
-@dataclass(frozen=True)
-class LintFinding:
-    """One cfn-lint match.
 
-    Attributes:
-        code: The rule id, e.g. ``E3030`` (``E`` error, ``W`` warning, ``I`` information).
-        level: ``error``, ``warning`` or ``informational``.
-        location: Where in the template: ``Resources/ArtifactBucket/Properties/...``.
-        message: cfn-lint's message.
-    """
-
-    code: str
-    level: str
-    location: str
-    message: str
-
-    @property
-    def is_error(self) -> bool:
-        """Whether CloudFormation would refuse the template for this (an ``E`` rule)."""
-        return self.code.startswith("E")
-
-    def format(self) -> str:
-        """``E3030 Resources/B/Properties/...: 'Yes' is not one of [...]``."""
-        return f"{self.code} {self.location}: {self.message}"
+def _finding(match: Any) -> Finding:
+    """One cfn-lint match as a core finding, placed at its path in the template."""
+    # A template that does not parse gives matches without a path, only a line.
+    location = "/".join(str(part) for part in getattr(match, "path", None) or ())
+    return Finding(
+        code=match.rule.id,
+        # A rule cfn-lint cannot classify ("unknown") fails the gate rather than passing it.
+        severity=SEVERITIES.get(str(match.rule.severity), Severity.ERROR),
+        message=str(match.message),
+        where=Where(location=location or f"line {match.linenumber}"),
+    )
 
 
 def lint_template(
     template: Mapping[str, Any] | str, *, regions: Sequence[str] = REGIONS
-) -> list[LintFinding]:
+) -> list[Finding]:
     """Run cfn-lint's rules on a template.
 
     Args:
@@ -57,7 +51,13 @@ def lint_template(
         regions: Regions to check resource types and values against.
 
     Returns:
-        Every finding, errors first, in template order within a level.
+        Every finding (code: cfn-lint's rule id, e.g. ``E3030``; severity: cfn-lint's,
+        mapped by :data:`SEVERITIES`; where: ``location`` such as
+        ``Resources/Bucket/Properties/...``), errors first, in template order within a
+        severity.
+
+    Raises:
+        IacError: cfn-lint is not installed.
     """
     try:
         from cfnlint.api import lint
@@ -66,23 +66,12 @@ def lint_template(
             "cfn-lint is not installed: run `make test` (or `pip install -e '.[iac]'`) first"
         ) from None
     text = template if isinstance(template, str) else json.dumps(template, indent=1)
-    matches = lint(text, regions=list(regions))
-    findings = [
-        LintFinding(
-            code=match.rule.id,
-            level=str(match.rule.severity),
-            # A template that does not parse gives matches without a path, only a line.
-            location="/".join(str(part) for part in getattr(match, "path", None) or ())
-            or f"line {match.linenumber}",
-            message=str(match.message),
-        )
-        for match in matches
-    ]
-    return sorted(findings, key=lambda finding: not finding.is_error)
+    findings = [_finding(match) for match in lint(text, regions=list(regions))]
+    return sorted(findings, key=lambda finding: finding.severity != Severity.ERROR)
 
 
-def lint_file(path: Path) -> list[LintFinding]:
-    """Run cfn-lint on a template file (JSON or YAML).
+def lint_file(path: Path) -> list[Finding]:
+    """Run cfn-lint on a template file (JSON or YAML); findings carry ``path=str(path)``.
 
     Raises:
         IacError: The file cannot be read as UTF-8 text.
@@ -91,4 +80,4 @@ def lint_file(path: Path) -> list[LintFinding]:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise IacError(f"cannot read the template {path}: {error}") from None
-    return lint_template(text)
+    return [finding.placed(path=str(path)) for finding in lint_template(text)]

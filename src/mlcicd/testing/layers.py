@@ -11,9 +11,11 @@ Run as ``python -m mlcicd.testing.layers build/reports/junit.xml``.
 from __future__ import annotations
 
 import sys
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
+
+from mlcicd import junit
+from mlcicd.exceptions import CourseError
 
 #: The layers in pyramid order, base first.
 LAYERS: tuple[str, ...] = ("unit", "integration", "e2e", "notebook", "ui")
@@ -38,11 +40,11 @@ class LayerFigures:
     seconds: float
 
 
-def _layer_of(case: ET.Element) -> str:
-    for prop in case.iterfind("properties/property"):
-        if prop.get("name") == "layer":
-            return prop.get("value", "other")
-    parts = (case.get("classname") or "").split(".")
+def _layer_of(case: junit.Case) -> str:
+    layer = case.prop("layer")
+    if layer is not None:
+        return layer or "other"
+    parts = case.classname.split(".")
     if len(parts) > 1 and parts[0] == "tests":
         return {"notebooks": "notebook"}.get(parts[1], parts[1])
     return "other"
@@ -59,20 +61,18 @@ def layer_figures(junit_xml: Path) -> list[LayerFigures]:
         :data:`LAYERS` come last, sorted by name.
 
     Raises:
-        FileNotFoundError: ``junit_xml`` does not exist.
-        xml.etree.ElementTree.ParseError: It is not XML.
+        CourseError: Naming ``junit_xml``, when it is missing, unreadable or not JUnit XML.
     """
     totals: dict[str, LayerFigures] = {}
-    for case in ET.parse(junit_xml).getroot().iter("testcase"):
+    for case in junit.read_file(junit_xml).cases:
         layer = _layer_of(case)
         seen = totals.get(layer, LayerFigures(layer, 0, 0, 0, 0.0))
-        broken = case.find("failure") is not None or case.find("error") is not None
         totals[layer] = LayerFigures(
             layer,
             tests=seen.tests + 1,
-            failed=seen.failed + broken,
-            skipped=seen.skipped + (case.find("skipped") is not None),
-            seconds=seen.seconds + float(case.get("time") or 0.0),
+            failed=seen.failed + (case.outcome in ("failed", "error")),
+            skipped=seen.skipped + (case.outcome == "skipped"),
+            seconds=seen.seconds + case.time,
         )
     order = {name: index for index, name in enumerate(LAYERS)}
     return sorted(totals.values(), key=lambda fig: (order.get(fig.layer, len(LAYERS)), fig.layer))
@@ -97,13 +97,13 @@ def main(argv: list[str] | None = None) -> int:
         print("usage: python -m mlcicd.testing.layers JUNIT_XML", file=sys.stderr)
         return 2
     path = Path(args[0])
-    try:
-        figures = layer_figures(path)
-    except FileNotFoundError:
+    if not path.exists():
         print(f"{path}: no such report; run the tests first (make test).", file=sys.stderr)
         return 2
-    except ET.ParseError as error:
-        print(f"{path}: not a JUnit XML report ({error}).", file=sys.stderr)
+    try:
+        figures = layer_figures(path)
+    except CourseError as error:
+        print(error, file=sys.stderr)
         return 2
     print("Tests per layer (from " + str(path) + "):")
     print(format_figures(figures) if figures else "  no test cases in the report")

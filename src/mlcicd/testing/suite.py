@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import ast
 import json
-import xml.etree.ElementTree as ET
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -108,7 +107,7 @@ def full_run(report: Path, functions: dict[str, int]) -> tuple[LayerFigures, ...
     """
     try:
         figures = layer_figures(report)
-    except (OSError, ET.ParseError):
+    except CourseError:  # missing, unreadable or not JUnit XML
         return ()
     ran = {fig.layer for fig in figures}
     whole = all(layer in ran for layer, count in functions.items() if count)
@@ -225,7 +224,7 @@ def _sample_figures(sample: Path | None) -> list[LayerFigures]:
         return []
     try:
         return layer_figures(sample)
-    except (OSError, ET.ParseError):
+    except CourseError:  # missing, unreadable or not JUnit XML
         return []
 
 
