@@ -101,20 +101,10 @@ def buildspec() -> None:
 )
 def buildspec_lint(files: tuple[Path, ...], output: str) -> None:
     """Lint buildspec FILES; exit 1 when any finding is an error."""
-    import json
-
     from mlcicd.buildspec.lint import lint_file
 
     findings = [finding for path in files for finding in lint_file(path)]
-    errors = sum(finding.severity == "error" for finding in findings)
-    if output == "json":
-        click.echo(json.dumps([finding.to_dict() for finding in findings], indent=2))
-    else:
-        for finding in findings:
-            click.echo(finding.format())
-        click.echo(f"{len(files)} file(s): {errors} error(s), {len(findings) - errors} warning(s)")
-    if errors:
-        raise SystemExit(1)
+    _report(findings, output, subject=f"{len(files)} file(s)")
 
 
 @buildspec.command("rules")
@@ -122,9 +112,7 @@ def buildspec_rules() -> None:
     """List the lint rules: code, severity, summary, an example and the docs it rests on."""
     from mlcicd.buildspec.lint import RULES
 
-    for rule in RULES:
-        click.echo(f"{rule.code}  {rule.severity:<7}  {rule.summary}  e.g. {rule.example}")
-        click.echo(f"        {rule.url}")
+    click.echo(RULES.describe())
 
 
 @buildspec.command("schema")
@@ -307,6 +295,7 @@ def pipeline_run(file: Path, outcomes_file: Path | None, json_out: Path | None) 
     import json
 
     from mlcicd.exceptions import PipelineError
+    from mlcicd.lint import render
     from mlcicd.pipeline.simulate import Scenario, load_outcomes, simulate
     from mlcicd.pipeline.validate import validate_file
 
@@ -314,7 +303,7 @@ def pipeline_run(file: Path, outcomes_file: Path | None, json_out: Path | None) 
     # would report an execution AWS can never have (an empty stage "Succeeds").
     errors = [finding for finding in validate_file(file) if finding.severity == "error"]
     if errors:
-        _print_findings(file, errors, "text")
+        click.echo(render(errors, subject=str(file)))
         raise PipelineError(
             f"not running a pipeline that validation rejects: {len(errors)} error(s) "
             f"above (`mlcicd pipeline validate {file}` lists warnings too)",
@@ -349,8 +338,7 @@ def pipeline_validate(file: Path, output: str) -> None:
     """Validate a pipeline declaration or CloudFormation template FILE; exit 1 on any error."""
     from mlcicd.pipeline.validate import validate_file
 
-    if _print_findings(file, validate_file(file), output):
-        raise SystemExit(1)
+    _report(validate_file(file), output, subject=str(file))
 
 
 @pipeline.command("rules")
@@ -358,24 +346,7 @@ def pipeline_rules() -> None:
     """List the validation rules: code, severity, summary and the docs each rests on."""
     from mlcicd.pipeline.validate import RULES
 
-    for rule in RULES:
-        click.echo(f"{rule.code}  {rule.severity:<7}  {rule.summary}")
-        click.echo(f"        {rule.url}")
-
-
-def _print_findings(file: Path, findings: list[Finding], output: str) -> int:
-    """Print pipeline findings (text or JSON) with a summary line; return the error count."""
-    import json
-
-    errors = sum(finding.severity == "error" for finding in findings)
-    if output == "json":
-        rows = [{"file": str(file), **finding.to_dict()} for finding in findings]
-        click.echo(json.dumps(rows, indent=2))
-    else:
-        for finding in findings:
-            click.echo(f"{file}: {finding.format()}")
-        click.echo(f"{file}: {errors} error(s), {len(findings) - errors} warning(s)")
-    return errors
+    click.echo(RULES.describe())
 
 
 @main.group()
@@ -409,13 +380,7 @@ def iac_lint(file: Path) -> None:
     """Run cfn-lint on the CloudFormation template FILE; exit 1 on any error (E rule)."""
     from mlcicd.iac.lint import lint_file
 
-    findings = lint_file(file)
-    for finding in findings:
-        click.echo(f"{file}: {finding.format()}")
-    errors = sum(finding.is_error for finding in findings)
-    click.echo(f"{file}: {errors} error(s), {len(findings) - errors} warning(s)")
-    if errors:
-        raise SystemExit(1)
+    _report(lint_file(file), "text", subject=str(file))
 
 
 @main.group()
@@ -464,13 +429,7 @@ def course_lint(root: Path) -> None:
     """Check the course's notebooks: kernel, paths, outputs, checkpoints, lesson sections."""
     from mlcicd.course.lint import lint_notebooks
 
-    findings = lint_notebooks(root)
-    for finding in findings:
-        click.echo(str(finding))
-    if findings:
-        click.echo(f"{len(findings)} problem(s) found.")
-        raise SystemExit(1)
-    click.echo("The course's notebooks follow every rule.")
+    _report(lint_notebooks(root), "text", subject=f"the notebooks under {root}")
 
 
 @course.command("run")

@@ -69,7 +69,7 @@ def test_rules_lists_every_rule() -> None:
     result = CliRunner().invoke(main, ["buildspec", "rules"])
     assert result.exit_code == 0
     lines = result.output.splitlines()
-    assert [line.split()[0] for line in lines[::2]] == [rule.code for rule in RULES]
+    assert [line.split()[0] for line in lines[::2]] == [rule.id for rule in RULES]
     assert "error" in lines[-2] and "e.g." in lines[-2]
     # Each rule is followed by the CodeBuild documentation it rests on.
     assert all(line.strip().startswith("https://docs.aws.amazon.com/") for line in lines[1::2])

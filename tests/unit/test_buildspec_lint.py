@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from mlcicd.buildspec.lint import RULES, UNREADABLE, Finding, lint_file, lint_text
+from mlcicd.buildspec.lint import RULES, UNREADABLE, lint_file, lint_text
 
 STUDY_GUIDE = """\
 version: 0.2
@@ -214,16 +214,11 @@ def test_broken_buildspec_is_found_at_its_line(
 
 def test_every_rule_has_a_broken_example() -> None:
     tested = {row[2] for row in BROKEN} | {UNREADABLE}  # BS000: test_missing_file_is_a_finding
-    assert [rule.code for rule in RULES if rule.code not in tested] == []
+    assert [rule.id for rule in RULES if rule.id not in tested] == []
 
 
-def test_rule_codes_are_unique_sorted_and_documented() -> None:
-    codes = [rule.code for rule in RULES]
-    assert codes == sorted(set(codes))
-    for rule in RULES:
-        assert rule.severity in ("error", "warning")
-        assert rule.summary and "\n" not in rule.summary
-        assert rule.example
+def test_every_rule_has_an_example_for_the_rules_listing() -> None:
+    assert [rule.id for rule in RULES if not rule.example or "\n" in rule.example] == []
 
 
 CLEAN = [
@@ -284,12 +279,53 @@ def test_findings_are_sorted_by_line() -> None:
     assert lines == sorted(lines) and len(lines) >= 3
 
 
+def test_findings_on_one_line_are_sorted_by_column_not_by_code() -> None:
+    # BS036 (the list value, column 18) runs before BS038 (the key, column 5).
+    text = V + "env:\n  variables:\n    CODEBUILD_X: [1]\n" + BUILD
+    assert [(f.line, f.column, f.code) for f in lint_text(text)] == [
+        (4, 5, "BS038"),
+        (4, 18, "BS036"),
+    ]
+
+
 def test_did_you_mean_names_the_closest_key() -> None:
     [finding] = [f for f in lint_text(V + "phases:\n  pre-build:\n    commands: [a]\n")]
-    assert "pre_build" in finding.hint
+    assert "pre_build" in finding.fix
 
 
-def test_finding_formats_on_one_line_and_as_json() -> None:
-    finding = Finding("BS014", "error", "unknown key 'x'", "remove it", "b.yml", 3, 5)
-    assert finding.format() == "b.yml:3:5: BS014 unknown key 'x' (remove it)"
-    assert json.loads(json.dumps(finding.to_dict()))["line"] == 3
+def test_finding_formats_on_one_line_and_as_json_with_its_fix() -> None:
+    [finding] = lint_text(V + "phases:\n  build:\n    commands: [a]\n    x: 1\n", path="b.yml")
+    assert finding.format() == "b.yml:5:5: BS014 unknown key 'x' in phases.build (remove it)"
+    assert json.loads(json.dumps(finding.to_dict())) == {
+        "code": "BS014",
+        "severity": "error",
+        "message": "unknown key 'x' in phases.build",
+        "fix": "remove it",
+        "path": "b.yml",
+        "line": 5,
+        "column": 5,
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "fix"),
+    [
+        # Nothing close to the word: the core's suggest gives "", the rule its own advice.
+        (V + "phases:\n  build:\n    commands: [a]\n    7: x\n", "remove it"),
+        (V + "zzz: 1\n" + BUILD, "remove it"),
+        (V + "env:\n  shell: qqq\n" + BUILD, "use bash"),
+        (
+            V + "batch:\n  build-graph:\n    - identifier: a\n      depend-on: [3]\n",
+            "remove it",
+        ),
+        (
+            V + BUILD + "reports:\n  r:\n    files: [a]\n    file-format: QQQ\n",
+            "use one of JUNITXML, CUCUMBERJSON, NUNITXML, NUNIT3XML, TESTNGXML, "
+            "VISUALSTUDIOTRX, CLOVERXML, COBERTURAXML, JACOCOXML, SIMPLECOV",
+        ),
+    ],
+    ids=["unknown-key", "unknown-top-level", "shell", "depend-on-number", "report-format"],
+)
+def test_a_word_with_no_close_match_gets_the_rules_own_fix(text: str, fix: str) -> None:
+    [finding] = lint_text(text)
+    assert finding.fix == fix

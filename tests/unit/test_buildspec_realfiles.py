@@ -64,7 +64,7 @@ def test_rejected_real_file_has_exactly_its_one_error(name: str, code: str) -> N
 
 def test_a_hyphenated_identifier_is_reported_once_with_the_fix() -> None:
     [finding] = lint_file(REALFILES / "rejected" / "batch-graph-hyphenated-id.yml")
-    assert "linux_small" in finding.hint and (finding.line, finding.column) == (6, 19)
+    assert "linux_small" in finding.fix and (finding.line, finding.column) == (6, 19)
 
 
 def test_ignored_key_warning_says_codebuild_ignores_it() -> None:
@@ -74,7 +74,7 @@ def test_ignored_key_warning_says_codebuild_ignores_it() -> None:
 
 @pytest.mark.parametrize("code", ["BS040", "BS041", "BS042", "BS043", "BS019", "BS021"])
 def test_new_and_changed_rules_cite_the_codebuild_reference(code: str) -> None:
-    [rule] = [r for r in RULES if r.code == code]
+    rule = RULES[code]
     assert rule.url.startswith("https://docs.aws.amazon.com/codebuild/latest/userguide/")
     assert "#" in rule.url  # the section of the reference, not just the page
 

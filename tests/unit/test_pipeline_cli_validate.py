@@ -121,12 +121,14 @@ def test_json_output(write: Callable[[str, str], str]) -> None:
     result = CliRunner().invoke(main, ["pipeline", "validate", path, "--format", "json"])
     assert result.exit_code == 0
     (row,) = json.loads(result.output)
-    assert {key: row[key] for key in ("file", "code", "severity", "location")} == {
-        "file": path,
+    assert {key: row[key] for key in ("path", "code", "severity", "location")} == {
+        "path": path,
         "code": "PL030",
         "severity": "warning",
         "location": "stages[1].actions[0]",
     }
+    assert "file" not in row
+    assert "a Test action or a Manual approval" in row["fix"]
 
 
 def test_template_findings_start_with_the_logical_id(write: Callable[[str, str], str]) -> None:
@@ -174,4 +176,4 @@ def test_rules_lists_every_rule_with_its_documentation() -> None:
     assert len(lines) == 2 * len(RULES)
     assert lines[0].split()[:2] == ["PL001", "error"]
     assert all(line.strip().startswith("https://docs.aws.amazon.com/") for line in lines[1::2])
-    assert [line.split()[0] for line in lines[::2]] == [rule.code for rule in RULES]
+    assert [line.split()[0] for line in lines[::2]] == [rule.id for rule in RULES]

@@ -109,4 +109,4 @@ def test_validate_file_reports_an_inline_buildspec_at_its_template_path(tmp_path
         error.message
         == f"inline buildspec line {expected.line}: {expected.code} {expected.message}"
     )
-    assert error.hint == expected.hint
+    assert error.fix == expected.fix

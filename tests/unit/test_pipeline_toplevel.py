@@ -3,7 +3,7 @@
 ``test_pipeline_validate`` has one broken row per rule; these rows pin down
 what each rule must leave alone (placeholders from templates, the region
 ``get-pipeline`` writes on every action, a mistyped list the shape walk
-already reports) and the wording of its hints.
+already reports) and the wording of its fixes.
 """
 
 from __future__ import annotations
@@ -243,5 +243,5 @@ def _only(decl: dict, code: str) -> Finding:
         ),
     ],
 )
-def test_hints_say_how_to_fix(decl: dict, code: str, words: str) -> None:
-    assert words in _only(decl, code).hint
+def test_fixes_say_how_to_fix(decl: dict, code: str, words: str) -> None:
+    assert words in _only(decl, code).fix

@@ -9,7 +9,9 @@ wrong place, or something extra.
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,8 +19,9 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from mlcicd.buildspec.model import Buildspec, ReportGroup
+from mlcicd.lint import Severity
 from mlcicd.pipeline.model import from_dict
-from mlcicd.pipeline.validate import RULES, Finding, validate
+from mlcicd.pipeline.validate import RULES, Finding, validate, validate_file
 
 DELETE = object()
 
@@ -429,13 +432,13 @@ def test_not_a_mapping_is_one_finding(data: Any) -> None:
 def test_every_rule_is_triggered_by_a_row() -> None:
     # PL040 lints a template's buildspecs: test_pipeline_inline and the real files.
     triggered = {code for _, _, found in BROKEN for code, _ in found} | {"PL001", "PL040"}
-    assert {rule.code for rule in RULES} - triggered == set()
+    assert {rule.id for rule in RULES} - triggered == set()
 
 
 def test_every_rule_cites_the_aws_documentation() -> None:
     # The course's own gates cite the AWS page their advice follows as well.
     assert [
-        rule.code for rule in RULES if not rule.url.startswith("https://docs.aws.amazon.com/")
+        rule.id for rule in RULES if not rule.url.startswith("https://docs.aws.amazon.com/")
     ] == []
 
 
@@ -449,7 +452,7 @@ def test_the_trigger_on_a_connection_source_is_valid() -> None:
 
 
 def test_rule_codes_are_unique_and_in_order() -> None:
-    codes = [rule.code for rule in RULES]
+    codes = [rule.id for rule in RULES]
     assert codes == sorted(set(codes))
 
 
@@ -464,9 +467,9 @@ def test_rule_codes_are_unique_and_in_order() -> None:
         (edited(((*UNIT, "inputArtifacts"), [])), "declare 1 to 5 input"),
     ],
 )
-def test_hints_say_how_to_fix(decl: dict[str, Any], words: str) -> None:
+def test_fixes_say_how_to_fix(decl: dict[str, Any], words: str) -> None:
     (finding,) = validate(decl, PROJECTS)
-    assert words in finding.hint
+    assert words in finding.fix
 
 
 def test_minimum_stages_uses_the_service_wording() -> None:
@@ -493,15 +496,30 @@ def test_without_projects_the_reports_rule_is_quiet() -> None:
     assert validate(edited(((*UNIT, "configuration", "ProjectName"), "bare"))) == []
 
 
-def test_finding_format_and_dict() -> None:
-    finding = Finding("PL010", "error", "stages", "too few", "add one")
-    assert finding.format() == "stages: PL010 too few (add one)"
+def test_a_finding_of_data_is_placed_at_its_json_path_only() -> None:
+    # One stage of source actions only: PL010 and PL014, both at "stages".
+    finding, *_ = validate(edited((("stages",), valid()["stages"][:1])))
+    assert (finding.path, finding.line, finding.location) == ("", None, "stages")
+    assert finding.severity is Severity.ERROR
+    assert finding.format() == (
+        "stages: PL010 There should be a minimum of 2 stages in a pipeline "
+        "(add a stage after the source stage, e.g. Build)"
+    )
+
+
+def test_a_finding_of_a_file_names_the_file_first(tmp_path: Path) -> None:
+    path = tmp_path / "pipeline.json"
+    path.write_text(json.dumps({"pipeline": edited((("stages",), valid()["stages"][:1]))}))
+    finding, *others = validate_file(path)
+    assert finding.format().startswith(f"{path}: stages: PL010 There should be")
+    assert [other.path for other in others] == [str(path)] * len(others)
     assert finding.to_dict() == {
         "code": "PL010",
         "severity": "error",
+        "message": "There should be a minimum of 2 stages in a pipeline",
+        "fix": "add a stage after the source stage, e.g. Build",
+        "path": str(path),
         "location": "stages",
-        "message": "too few",
-        "hint": "add one",
     }
 
 

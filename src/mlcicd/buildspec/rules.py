@@ -1,10 +1,10 @@
-"""The buildspec lint rules beyond the document's shape: phases, reports, batch, env.
+"""The buildspec lint rules beyond the document's shape: phases, reports, artifacts, env.
 
 Each check is a small pure function: it takes a parsed
 :class:`~mlcicd.buildspec.document.Document` and yields
-:class:`~mlcicd.buildspec.schema.Hit` s (where, what, how to fix);
-:mod:`mlcicd.buildspec.lint` lists them in its registry with a stable code and
-a severity.
+:class:`~mlcicd.lint.Hit` s (where, what, how to fix); the decorator above it
+registers it in :data:`~mlcicd.buildspec.registry.RULES` with its rule's id,
+summary, severity and the CodeBuild page it rests on.
 """
 
 from __future__ import annotations
@@ -13,28 +13,14 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from mlcicd.buildspec.batch_rules import batch_builds
 from mlcicd.buildspec.document import Document, KeyPath
 from mlcicd.buildspec.model import COVERAGE_REPORT_FORMATS, MAX_REPORT_GROUPS, TEST_REPORT_FORMATS
-from mlcicd.buildspec.schema import (
-    Hit,
-    as_dict,
-    commands_of,
-    kind_of,
-    phases_of,
-    suggest,
-    top_level,
-)
+from mlcicd.buildspec.registry import BUILDSPEC_REF, RULES, TEST_REPORTING_REF
+from mlcicd.buildspec.schema import as_dict, commands_of, kind_of, phases_of, top_level
+from mlcicd.lint import Hit, Severity, suggest
 
-_BATCH_KINDS = ("build-graph", "build-list", "build-matrix", "build-fanout")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_IDENTIFIER = re.compile(r"^[A-Za-z0-9_]+$")
-
-
-def _builds(doc: Document) -> Iterator[tuple[str, list[Any]]]:
-    batch = as_dict(top_level(doc).get("batch"))
-    for kind in ("build-graph", "build-list"):
-        if isinstance(batch.get(kind), list):
-            yield kind, batch[kind]
 
 
 def _env_variables(doc: Document) -> Iterator[tuple[KeyPath, Any, Any]]:
@@ -42,13 +28,20 @@ def _env_variables(doc: Document) -> Iterator[tuple[KeyPath, Any, Any]]:
     env = as_dict(top_level(doc).get("env"))
     for name, value in as_dict(env.get("variables")).items():
         yield ("env", "variables", name), name, value
-    for kind, builds in _builds(doc):
-        for index, build in enumerate(builds):
+    for kind, entries in batch_builds(doc):
+        for index, build in enumerate(entries):
             variables = as_dict(as_dict(as_dict(build).get("env")).get("variables"))
             for name, value in variables.items():
                 yield ("batch", kind, index, "env", "variables", name), name, value
 
 
+@RULES.rule(
+    "BS017",
+    "runtime-versions outside the install phase",
+    Severity.ERROR,
+    url=BUILDSPEC_REF,
+    example="build: {runtime-versions: {python: '3.12'}}",
+)
 def check_runtime_versions_phase(doc: Document) -> Iterator[Hit]:
     """``runtime-versions`` is read in the ``install`` phase only."""
     for name, phase in phases_of(doc):
@@ -57,7 +50,7 @@ def check_runtime_versions_phase(doc: Document) -> Iterator[Hit]:
                 ("phases", name, "runtime-versions"),
                 f"runtime-versions in the {name} phase (CodeBuild reads it in install only)",
                 "move runtime-versions to phases.install",
-                on_key=True,
+                key=True,
             )
 
 
@@ -74,11 +67,18 @@ def _is_runtime_version(where: KeyPath) -> bool:
     return len(where) == 4 and where[0] == "phases" and where[2] == "runtime-versions"
 
 
+@RULES.rule(
+    "BS018",
+    "a number that loses digits as a float",
+    Severity.WARNING,
+    url=BUILDSPEC_REF,
+    example="python: 3.10",
+)
 def check_float_lost_digits(doc: Document) -> Iterator[Hit]:
     """A number like ``1.20`` that YAML reads as the float ``1.2``, losing a digit."""
     for where in doc.raws:
         lost = _lost_digits(doc, where)
-        # Runtime versions have their own rule (BS019), with a runtime's hint.
+        # Runtime versions have their own rule (BS019), with a runtime's fix.
         if lost and where != ("version",) and not _is_runtime_version(where):
             raw, value = lost
             yield Hit(where, f"{raw} is read as the number {value}", f'quote it: "{raw}"')
@@ -95,6 +95,13 @@ def _value_at(data: Any, where: KeyPath) -> Any:
     return data
 
 
+@RULES.rule(
+    "BS019",
+    "a runtime version YAML reads as another number (3.10 as 3.1)",
+    Severity.WARNING,
+    url=f"{BUILDSPEC_REF}#runtime-versions-in-build-spec",
+    example="python: 3.10",
+)
 def check_float_runtime_version(doc: Document) -> Iterator[Hit]:
     """A runtime version YAML changes (``python: 3.10`` is read as 3.1); ``3.12`` is fine."""
     for name, phase in phases_of(doc):
@@ -111,6 +118,13 @@ def check_float_runtime_version(doc: Document) -> Iterator[Hit]:
                 )
 
 
+@RULES.rule(
+    "BS020",
+    "a commands key with no commands",
+    Severity.WARNING,
+    url=BUILDSPEC_REF,
+    example="post_build: {commands: }",
+)
 def check_empty_commands(doc: Document) -> Iterator[Hit]:
     """A ``commands`` key with no commands: the phase does nothing."""
     for name, phase in phases_of(doc):
@@ -120,10 +134,17 @@ def check_empty_commands(doc: Document) -> Iterator[Hit]:
                 ("phases", name, "commands"),
                 f"phases.{name}.commands is empty",
                 f"add commands, or remove the {name} phase",
-                on_key=True,
+                key=True,
             )
 
 
+@RULES.rule(
+    "BS021",
+    "finally without commands in a phase (the reference calls commands required)",
+    Severity.WARNING,
+    url=f"{BUILDSPEC_REF}#build-spec.phases.post_build",
+    example="post_build: {finally: [echo done]}",
+)
 def check_finally_without_commands(doc: Document) -> Iterator[Hit]:
     """A phase with ``finally`` but no ``commands``: the reference calls commands required."""
     for name, phase in phases_of(doc):
@@ -133,7 +154,7 @@ def check_finally_without_commands(doc: Document) -> Iterator[Hit]:
                 f"phases.{name} has finally but no commands; the reference calls commands "
                 "required (CodeBuild has been seen to run such a phase)",
                 f"add commands: to phases.{name}, e.g. - echo {name}, to follow the reference",
-                on_key=True,
+                key=True,
             )
 
 
@@ -154,6 +175,13 @@ def _valid_on_failure(value: str) -> bool:
     return bool(regex)
 
 
+@RULES.rule(
+    "BS022",
+    "invalid on-failure",
+    Severity.ERROR,
+    url=BUILDSPEC_REF,
+    example="on-failure: abort",
+)
 def check_on_failure(doc: Document) -> Iterator[Hit]:
     """``on-failure`` must be ABORT, CONTINUE, RETRY, RETRY-<count>, RETRY-<regex> ..."""
     for name, phase in phases_of(doc):
@@ -172,19 +200,34 @@ def _report_groups(doc: Document) -> Iterator[tuple[Any, dict[Any, Any]]]:
         yield name, as_dict(group)
 
 
+@RULES.rule(
+    "BS023",
+    "unknown report file-format",
+    Severity.ERROR,
+    url=BUILDSPEC_REF,
+    example="file-format: JUNIT",
+)
 def check_report_format(doc: Document) -> Iterator[Hit]:
     """A report ``file-format`` that is neither a test nor a coverage format."""
     formats = TEST_REPORT_FORMATS + COVERAGE_REPORT_FORMATS
     for name, group in _report_groups(doc):
         value = group.get("file-format")
         if value is not None and str(value).upper() not in formats:
+            close = suggest(str(value).upper(), formats)
             yield Hit(
                 ("reports", name, "file-format"),
                 f"unknown report file-format {value!r}",
-                f"use one of {', '.join(formats)}; {suggest(str(value).upper(), formats)}",
+                f"use one of {', '.join(formats)}" + (f"; {close}" if close else ""),
             )
 
 
+@RULES.rule(
+    "BS024",
+    "more than 5 report groups",
+    Severity.ERROR,
+    url=BUILDSPEC_REF,
+    example="reports: {a: .., b: .., c: .., d: .., e: .., f: ..}",
+)
 def check_report_group_count(doc: Document) -> Iterator[Hit]:
     """More report groups than CodeBuild allows in one buildspec."""
     count = len(as_dict(top_level(doc).get("reports")))
@@ -193,10 +236,17 @@ def check_report_group_count(doc: Document) -> Iterator[Hit]:
             ("reports",),
             f"{count} report groups; CodeBuild allows at most {MAX_REPORT_GROUPS}",
             "merge report groups (one group can match many files)",
-            on_key=True,
+            key=True,
         )
 
 
+@RULES.rule(
+    "BS025",
+    "a report group without files",
+    Severity.ERROR,
+    url=BUILDSPEC_REF,
+    example="reports: {pytest: {file-format: JUNITXML}}",
+)
 def check_report_files(doc: Document) -> Iterator[Hit]:
     """A report group without ``files``: CodeBuild finds no reports."""
     for name, group in _report_groups(doc):
@@ -205,88 +255,17 @@ def check_report_files(doc: Document) -> Iterator[Hit]:
                 ("reports", name),
                 f"report group '{name}' has no files",
                 "add files: with the report paths, e.g. - 'reports/*.xml'",
-                on_key=True,
+                key=True,
             )
 
 
-def check_build_identifier_missing(doc: Document) -> Iterator[Hit]:
-    """A batch build-graph/build-list entry without ``identifier``."""
-    for kind, builds in _builds(doc):
-        for index, build in enumerate(builds):
-            if isinstance(build, dict) and build.get("identifier") is None:
-                yield Hit(
-                    ("batch", kind, index),
-                    f"batch.{kind} entry {index + 1} has no identifier",
-                    "add identifier: with a name of letters, digits and underscores",
-                )
-
-
-def check_build_identifier_form(doc: Document) -> Iterator[Hit]:
-    """A batch build identifier with characters other than letters, digits, underscores."""
-    for kind, builds in _builds(doc):
-        for index, build in enumerate(builds):
-            ident = as_dict(build).get("identifier")
-            if ident is not None and not _IDENTIFIER.match(str(ident)):
-                yield Hit(
-                    ("batch", kind, index, "identifier"),
-                    f"identifier {ident!r} may contain only letters, digits and underscores",
-                    f"e.g. {_identifier_fix(ident)} (and the same in depend-on)",
-                )
-
-
-def check_build_identifier_unique(doc: Document) -> Iterator[Hit]:
-    """Two batch builds with the same identifier."""
-    for kind, builds in _builds(doc):
-        seen: set[str] = set()
-        for index, build in enumerate(builds):
-            ident = as_dict(build).get("identifier")
-            if ident is not None and str(ident) in seen:
-                yield Hit(
-                    ("batch", kind, index, "identifier"),
-                    f"identifier {ident!r} is used by an earlier build",
-                    "give each build its own identifier",
-                )
-            seen.add(str(ident))
-
-
-def _identifier_fix(ident: Any) -> str:
-    """The identifier with each character CodeBuild refuses replaced by ``_``."""
-    return re.sub(r"[^A-Za-z0-9_]", "_", str(ident))
-
-
-def check_depend_on(doc: Document) -> Iterator[Hit]:
-    """A build-graph ``depend-on`` naming no build in the graph."""
-    for kind, builds in _builds(doc):
-        idents = [as_dict(b).get("identifier") for b in builds]
-        known = {str(i) for i in idents}
-        # A malformed identifier (BS027) is reported once, at the identifier: depend-on
-        # entries that already use the fixed spelling BS027 suggests are not mistakes too.
-        known |= {_identifier_fix(i) for i in idents if i is not None}
-        for index, build in enumerate(builds):
-            depends = as_dict(build).get("depend-on")
-            names = depends if isinstance(depends, list) else [] if depends is None else [depends]
-            for position, name in enumerate(names):
-                if str(name) not in known:
-                    where = ("batch", kind, index, "depend-on")
-                    yield Hit(
-                        (*where, position) if isinstance(depends, list) else where,
-                        f"depend-on {name!r} names no build in batch.{kind}",
-                        suggest(name, sorted(known)),
-                    )
-
-
-def check_one_batch_kind(doc: Document) -> Iterator[Hit]:
-    """More than one of build-graph, build-list, build-matrix, build-fanout."""
-    kinds = [k for k in as_dict(top_level(doc).get("batch")) if k in _BATCH_KINDS]
-    for kind in kinds[1:]:
-        yield Hit(
-            ("batch", kind),
-            f"batch has both {kinds[0]} and {kind}; CodeBuild takes one batch type",
-            f"keep {kinds[0]} or {kind}, not both",
-            on_key=True,
-        )
-
-
+@RULES.rule(
+    "BS031",
+    "artifacts without files",
+    Severity.ERROR,
+    url=BUILDSPEC_REF,
+    example="artifacts: {name: out}",
+)
 def check_artifacts_files(doc: Document) -> Iterator[Hit]:
     """An ``artifacts`` section without ``files`` (and no secondary artifacts)."""
     top = top_level(doc)
@@ -300,10 +279,17 @@ def check_artifacts_files(doc: Document) -> Iterator[Hit]:
             ("artifacts",),
             "artifacts has no files",
             "add files:, e.g. - '**/*', or remove the artifacts section",
-            on_key=True,
+            key=True,
         )
 
 
+@RULES.rule(
+    "BS032",
+    "a secondary artifact without files",
+    Severity.ERROR,
+    url=BUILDSPEC_REF,
+    example="secondary-artifacts: {logs: {name: l}}",
+)
 def check_secondary_artifacts_files(doc: Document) -> Iterator[Hit]:
     """A ``secondary-artifacts`` entry without ``files``."""
     artifacts = as_dict(top_level(doc).get("artifacts"))
@@ -313,10 +299,17 @@ def check_secondary_artifacts_files(doc: Document) -> Iterator[Hit]:
                 ("artifacts", "secondary-artifacts", name),
                 f"secondary artifact '{name}' has no files",
                 "add files: with the paths of this artifact",
-                on_key=True,
+                key=True,
             )
 
 
+@RULES.rule(
+    "BS033",
+    "cache fallback-keys without key",
+    Severity.ERROR,
+    url=BUILDSPEC_REF,
+    example="cache: {fallback-keys: [main]}",
+)
 def check_fallback_keys(doc: Document) -> Iterator[Hit]:
     """``cache.fallback-keys`` without ``cache.key``."""
     cache = as_dict(top_level(doc).get("cache"))
@@ -325,7 +318,7 @@ def check_fallback_keys(doc: Document) -> Iterator[Hit]:
             ("cache", "fallback-keys"),
             "cache.fallback-keys without cache.key",
             "add key: (fallback keys are tried when the key misses)",
-            on_key=True,
+            key=True,
         )
 
 
@@ -337,6 +330,13 @@ def _secret_parts(reference: str) -> list[str]:
     return reference.split(":")
 
 
+@RULES.rule(
+    "BS034",
+    "a malformed secrets-manager reference",
+    Severity.ERROR,
+    url=BUILDSPEC_REF,
+    example="TOKEN: ':json-key'",
+)
 def check_secrets_manager(doc: Document) -> Iterator[Hit]:
     """A secrets-manager reference not in ``secret-id:json-key:version-stage:version-id`` form."""
     secrets = as_dict(as_dict(top_level(doc).get("env")).get("secrets-manager"))
@@ -351,6 +351,13 @@ def check_secrets_manager(doc: Document) -> Iterator[Hit]:
             )
 
 
+@RULES.rule(
+    "BS035",
+    "exported-variables not a list of names",
+    Severity.ERROR,
+    url=BUILDSPEC_REF,
+    example="exported-variables: {A: 1}",
+)
 def check_exported_variables(doc: Document) -> Iterator[Hit]:
     """``exported-variables`` must be a list of variable names."""
     env = as_dict(top_level(doc).get("env"))
@@ -373,6 +380,13 @@ def check_exported_variables(doc: Document) -> Iterator[Hit]:
             )
 
 
+@RULES.rule(
+    "BS043",
+    "an exported variable starting with AWS_ (cannot be exported)",
+    Severity.ERROR,
+    url=f"{BUILDSPEC_REF}#build-spec.env.exported-variables",
+    example="exported-variables: [AWS_REGION]",
+)
 def check_exported_aws(doc: Document) -> Iterator[Hit]:
     """An exported variable named ``AWS_...``: the reference says these cannot be exported."""
     names = as_dict(top_level(doc).get("env")).get("exported-variables")
@@ -387,6 +401,13 @@ def check_exported_aws(doc: Document) -> Iterator[Hit]:
             )
 
 
+@RULES.rule(
+    "BS036",
+    "a variable whose value is a mapping or list",
+    Severity.ERROR,
+    url=BUILDSPEC_REF,
+    example="variables: {A: [1, 2]}",
+)
 def check_variable_structure(doc: Document) -> Iterator[Hit]:
     """An environment variable whose value is a mapping or a list."""
     for where, name, value in _env_variables(doc):
@@ -398,6 +419,13 @@ def check_variable_structure(doc: Document) -> Iterator[Hit]:
             )
 
 
+@RULES.rule(
+    "BS037",
+    "a variable yes/no/on/off read as a boolean",
+    Severity.WARNING,
+    url=BUILDSPEC_REF,
+    example="variables: {DEBUG: yes}",
+)
 def check_variable_boolean(doc: Document) -> Iterator[Hit]:
     """A variable like ``yes``/``on``/``no`` that YAML 1.1 reads as a boolean."""
     for where, name, value in _env_variables(doc):
@@ -411,6 +439,13 @@ def check_variable_boolean(doc: Document) -> Iterator[Hit]:
             )
 
 
+@RULES.rule(
+    "BS038",
+    "a variable in CodeBuild's reserved CODEBUILD_ namespace",
+    Severity.WARNING,
+    url=BUILDSPEC_REF,
+    example="variables: {CODEBUILD_X: 1}",
+)
 def check_reserved_variable(doc: Document) -> Iterator[Hit]:
     """A variable named ``CODEBUILD_...``: the namespace is CodeBuild's own."""
     for where, name, _value in _env_variables(doc):
@@ -419,13 +454,20 @@ def check_reserved_variable(doc: Document) -> Iterator[Hit]:
                 where,
                 f"variable {name}: names starting with CODEBUILD_ are reserved by CodeBuild",
                 "rename it, e.g. without the CODEBUILD_ prefix",
-                on_key=True,
+                key=True,
             )
 
 
 _TEST_RUNNER = re.compile(r"\bpytest\b|junit", re.IGNORECASE)
 
 
+@RULES.rule(
+    "BS039",
+    "advice: pytest runs but no reports: section, CodeBuild shows no test report",
+    Severity.WARNING,
+    url=TEST_REPORTING_REF,
+    example="commands: [pytest]",
+)
 def check_reports_advice(doc: Document) -> Iterator[Hit]:
     """Tests run (pytest, JUnit) but no ``reports`` section: CodeBuild shows no test report."""
     if "reports" in top_level(doc):

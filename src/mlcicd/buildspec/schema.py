@@ -3,48 +3,25 @@
 :data:`TOP` says which keys each section has and whether each holds a mapping,
 a list or a single value; the checks here (duplicate keys, version, unknown
 keys, wrong types) walk the parsed document against it. Every check takes a
-:class:`~mlcicd.buildspec.document.Document` and yields :class:`Hit` s (where, what,
-how to fix); :mod:`mlcicd.buildspec.lint` gives them the rule's code and severity.
+:class:`~mlcicd.buildspec.document.Document`, yields :class:`~mlcicd.lint.Hit` s
+(where, what, how to fix) and is registered in
+:data:`~mlcicd.buildspec.registry.RULES` by the decorator above it, with its
+rule's id, summary, severity and the CodeBuild page it rests on.
 The helpers here are shared with :mod:`mlcicd.buildspec.rules`.
 """
 
 from __future__ import annotations
 
-import difflib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from mlcicd.buildspec.document import Document, KeyPath
+from mlcicd.buildspec.document import DUPLICATE_KEY, Document, KeyPath
 from mlcicd.buildspec.model import PHASES, VERSIONS
-
-
-@dataclass(frozen=True)
-class Hit:
-    """One problem a check found.
-
-    Attributes:
-        where: Path of the value (or key) the problem is at.
-        message: What is wrong, in CodeBuild's words.
-        hint: How to fix it.
-        on_key: Point at the key rather than its value.
-    """
-
-    where: KeyPath
-    message: str
-    hint: str
-    on_key: bool = False
-
-
-Check = Callable[[Document], Iterator[Hit]]
-
+from mlcicd.buildspec.registry import BATCH_REF, BUILDSPEC_REF, RULES
+from mlcicd.lint import Hit, Severity, suggest
 
 # ---- the shape of a buildspec ----------------------------------------------
-
-
-#: The buildspec reference every rule rests on, and its batch build part.
-BUILDSPEC_REF = "https://docs.aws.amazon.com/codebuild/latest/userguide/build-spec-ref.html"
-BATCH_REF = "https://docs.aws.amazon.com/codebuild/latest/userguide/batch-build-buildspec.html"
 
 
 @dataclass(frozen=True)
@@ -238,11 +215,6 @@ def kind_of(value: Any) -> str:
     return "a list" if isinstance(value, list) else "a single value"
 
 
-def suggest(word: Any, choices: Any) -> str:
-    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
-    return f"did you mean '{close[0]}'?" if close else "remove it"
-
-
 def phases_of(doc: Document) -> Iterator[tuple[str, dict[Any, Any]]]:
     for name, phase in as_dict(top_level(doc).get("phases")).items():
         if name in PHASES and isinstance(phase, dict):
@@ -262,9 +234,16 @@ def commands_of(doc: Document) -> Iterator[tuple[KeyPath, Any]]:
                 yield where, value
 
 
-# ---- the checks --- ------------------------------------------
+# ---- the checks, each registered as a rule -----------------------------------
 
 
+@RULES.rule(
+    DUPLICATE_KEY,
+    "a key is written twice in one mapping",
+    Severity.ERROR,
+    url=BUILDSPEC_REF,
+    example="build: {commands: [a], commands: [b]}",
+)
 def check_duplicate_keys(doc: Document) -> Iterator[Hit]:
     """A key written twice: YAML silently keeps only the last value."""
     for dup in doc.duplicates:
@@ -273,10 +252,17 @@ def check_duplicate_keys(doc: Document) -> Iterator[Hit]:
             f"duplicate key '{dup.path[-1]}' (first at line {dup.first[0]}, "
             f"again at line {dup.second[0]}); YAML keeps only the last one",
             "merge the two into one key",
-            on_key=True,
+            key=True,
         )
 
 
+@RULES.rule(
+    "BS010",
+    "the document is not a mapping of sections",
+    Severity.ERROR,
+    url=BUILDSPEC_REF,
+    example="- version: 0.2",
+)
 def check_top_level_mapping(doc: Document) -> Iterator[Hit]:
     """The document must be a mapping of sections."""
     if not isinstance(doc.data, dict):
@@ -289,6 +275,13 @@ def check_top_level_mapping(doc: Document) -> Iterator[Hit]:
         )
 
 
+@RULES.rule(
+    "BS011",
+    "version is missing or not 0.2/0.1",
+    Severity.ERROR,
+    url=BUILDSPEC_REF,
+    example="version: 0.0",
+)
 def check_version(doc: Document) -> Iterator[Hit]:
     """``version`` must be 0.2 (or 0.1)."""
     top = top_level(doc)
@@ -309,6 +302,13 @@ def check_version(doc: Document) -> Iterator[Hit]:
         )
 
 
+@RULES.rule(
+    "BS012",
+    "version written as a number other than 0.1/0.2",
+    Severity.WARNING,
+    url=BUILDSPEC_REF,
+    example="version: 0.20",
+)
 def check_version_spelling(doc: Document) -> Iterator[Hit]:
     """A float version written other than ``0.1``/``0.2`` (``0.20``) is read as a number."""
     version = top_level(doc).get("version")
@@ -321,17 +321,32 @@ def check_version_spelling(doc: Document) -> Iterator[Hit]:
         )
 
 
+@RULES.rule(
+    "BS013",
+    "unknown top-level key (CodeBuild ignores it)",
+    Severity.WARNING,
+    url=BUILDSPEC_REF,
+    example="artifact: {files: [a]}",
+)
 def check_unknown_top_level_key(doc: Document) -> Iterator[Hit]:
     """A top-level key CodeBuild does not know (it ignores it)."""
     shape = shape_of(doc)
     for key in top_level(doc):
         if key not in shape.fields:
-            hint = suggest(key, shape.fields)
+            fix = suggest(str(key), shape.fields) or "remove it"
             if key == "environment_variables":
-                hint = "version 0.2 uses `env: variables:`"
-            yield Hit((key,), f"unknown top-level key '{key}' (CodeBuild ignores it)", hint, True)
+                fix = "version 0.2 uses `env: variables:`"
+            message = f"unknown top-level key '{key}' (CodeBuild ignores it)"
+            yield Hit((key,), message, fix, key=True)
 
 
+@RULES.rule(
+    "BS014",
+    "unknown key inside a section",
+    Severity.ERROR,
+    url=f"{BUILDSPEC_REF}#build-spec-ref-syntax",
+    example="phases: {build: {command: [make]}}",
+)
 def check_unknown_key(doc: Document) -> Iterator[Hit]:
     """A key CodeBuild does not know inside a known section."""
     for where, shape, value in _walk(top_level(doc), shape_of(doc), ()):
@@ -341,11 +356,18 @@ def check_unknown_key(doc: Document) -> Iterator[Hit]:
                     yield Hit(
                         (*where, key),
                         f"unknown {shape.what} '{key}' in {dotted(where)}",
-                        suggest(key, shape.fields),
-                        on_key=True,
+                        suggest(str(key), shape.fields) or "remove it",
+                        key=True,
                     )
 
 
+@RULES.rule(
+    "BS040",
+    "a legacy key CodeBuild ignores (artifacts.type)",
+    Severity.WARNING,
+    url=f"{BUILDSPEC_REF}#build-spec-ref-versions",
+    example="artifacts: {type: zip, files: [a]}",
+)
 def check_ignored_key(doc: Document) -> Iterator[Hit]:
     """A legacy key CodeBuild reads past (``artifacts.type``): harmless, but it does nothing."""
     for where, shape, value in _walk(top_level(doc), shape_of(doc), ()):
@@ -356,7 +378,7 @@ def check_ignored_key(doc: Document) -> Iterator[Hit]:
                         (*where, key),
                         f"{dotted((*where, key))} is ignored by CodeBuild: {shape.ignored[key]}",
                         "remove it",
-                        on_key=True,
+                        key=True,
                     )
 
 
@@ -381,15 +403,22 @@ def _wanted(shape: Any) -> str:
     return shape if isinstance(shape, str) else SCALAR
 
 
+@RULES.rule(
+    "BS015",
+    "a value of the wrong type (mapping, list or value)",
+    Severity.ERROR,
+    url=f"{BUILDSPEC_REF}#build-spec-ref-syntax",
+    example="cache: {paths: node_modules/**/*}",
+)
 def check_types(doc: Document) -> Iterator[Hit]:
     """A mapping where a list or a value is expected, or the other way round."""
     for where, shape, value in _walk(top_level(doc), shape_of(doc), ()):
         if where and not _fits(shape, value):
-            hint = "check the indentation and the `-` of list items"
+            fix = "check the indentation and the `-` of list items"
             if isinstance(shape, ListOf) and not isinstance(value, dict):
-                hint = f"write it as a list, one `- item` per line: - {value}"
+                fix = f"write it as a list, one `- item` per line: - {value}"
             message = f"{dotted(where)} must be {_wanted(shape)}, not {kind_of(value)}"
-            yield Hit(where, message, hint)
+            yield Hit(where, message, fix)
 
 
 def flag_value_ok(value: Any) -> bool:
@@ -399,6 +428,13 @@ def flag_value_ok(value: Any) -> bool:
     )
 
 
+@RULES.rule(
+    "BS041",
+    "a yes/no (or true/false) switch set to something else",
+    Severity.ERROR,
+    url=f"{BUILDSPEC_REF}#build-spec.artifacts.discard-paths",
+    example="discard-paths: flatten",
+)
 def check_flags(doc: Document) -> Iterator[Hit]:
     """A yes/no (or true/false) switch set to something else."""
     for where, shape, value in _walk(top_level(doc), shape_of(doc), ()):
@@ -412,6 +448,13 @@ def check_flags(doc: Document) -> Iterator[Hit]:
             )
 
 
+@RULES.rule(
+    "BS042",
+    "env.shell is not a supported shell",
+    Severity.ERROR,
+    url=f"{BUILDSPEC_REF}#build-spec.shell",
+    example="env: {shell: zsh}",
+)
 def check_choices(doc: Document) -> Iterator[Hit]:
     """A value outside a documented set: ``env.shell`` names no supported shell."""
     for where, shape, value in _walk(top_level(doc), shape_of(doc), ()):
@@ -419,7 +462,7 @@ def check_choices(doc: Document) -> Iterator[Hit]:
             yield Hit(
                 where,
                 f"{dotted(where)} {value!r} is not one of {', '.join(shape.values)}",
-                suggest(value, shape.values).replace("remove it", f"use {shape.values[0]}"),
+                suggest(str(value), shape.values) or f"use {shape.values[0]}",
             )
 
 
@@ -428,6 +471,13 @@ def _is_value(value: Any) -> bool:
     return value is not None and not isinstance(value, dict | list)
 
 
+@RULES.rule(
+    "BS016",
+    "a command YAML reads as a mapping or list",
+    Severity.ERROR,
+    url=BUILDSPEC_REF,
+    example="commands: [echo key: value]",
+)
 def check_command_type(doc: Document) -> Iterator[Hit]:
     """A command that YAML read as a mapping or list (an unquoted ``: `` inside it)."""
     for where, command in commands_of(doc):

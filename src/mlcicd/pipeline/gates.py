@@ -16,8 +16,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from mlcicd.lint import Hit, Severity
 from mlcicd.pipeline.model import Action, Pipeline
-from mlcicd.pipeline.rules import Hit, Subject, action_path
+from mlcicd.pipeline.registry import CLOUDFORMATION, GUIDE, RULES
+from mlcicd.pipeline.rules import Subject, action_path
 
 #: CloudFormation action modes that change no stack: a change set is only a
 #: preview, and a deletion deploys nothing, so neither needs a gate before it.
@@ -84,6 +86,12 @@ def before(pipeline: Pipeline, stage: int, action: Action) -> list[Action]:
     return earlier + same
 
 
+@RULES.rule(
+    "PL030",
+    "ungated deployment: no test or approval before it",
+    Severity.WARNING,
+    url=CLOUDFORMATION,
+)
 def check_ungated_deploy(subject: Subject) -> Iterator[Hit]:
     """A deployment runs only after a Test action or a manual approval."""
     pipeline = subject.pipeline
@@ -98,6 +106,12 @@ def check_ungated_deploy(subject: Subject) -> Iterator[Hit]:
             )
 
 
+@RULES.rule(
+    "PL031",
+    "a test action whose buildspec has no reports",
+    Severity.WARNING,
+    url="https://docs.aws.amazon.com/codebuild/latest/userguide/report-create.html",
+)
 def check_test_reports(subject: Subject) -> Iterator[Hit]:
     """A CodeBuild Test action's buildspec publishes test reports."""
     for s, a, _, action in subject.pipeline.actions():
@@ -130,6 +144,12 @@ def _is_pre_production(stage_name: str, action: Action) -> bool:
     return bool(found & PRE_PRODUCTION_WORDS) and not found & PRODUCTION_WORDS
 
 
+@RULES.rule(
+    "PL032",
+    "production with neither staging nor tests and an approval before it",
+    Severity.WARNING,
+    url=f"{GUIDE}/concepts-devops-example.html",
+)
 def check_prod_after_staging(subject: Subject) -> Iterator[Hit]:
     """Production follows a staging deployment, or tests and a manual approval."""
     pipeline = subject.pipeline

@@ -18,8 +18,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from mlcicd.buildspec.lint import Finding as BuildspecFinding
 from mlcicd.buildspec.lint import lint_text
+from mlcicd.lint import Finding
 from mlcicd.pipeline.cfn import is_intrinsic, placeholder
 
 #: The resource type whose buildspecs are linted.
@@ -78,12 +78,14 @@ def inline_buildspecs(template: Any) -> Iterator[InlineBuildspec]:
             yield InlineBuildspec(f"{logical_id}.Properties.Source.BuildSpec", text)
 
 
-def lint_inline(template: Any) -> list[tuple[InlineBuildspec, BuildspecFinding]]:
+def lint_inline(template: Any) -> list[tuple[InlineBuildspec, Finding]]:
     """Lint every inline buildspec of a template.
 
     Returns:
         (buildspec, finding) pairs, buildspecs in the template's order and
-        each one's findings as the buildspec linter sorts them.
+        each one's findings as the buildspec linter sorts them (core
+        :class:`~mlcicd.lint.Finding` s, at the buildspec's line in ``line``
+        and its path in the template in ``path``).
     """
     return [
         (spec, finding)

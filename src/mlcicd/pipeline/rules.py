@@ -2,35 +2,38 @@
 
 Each check is a small pure function: it takes a :class:`Subject` (the
 declaration as a :class:`~mlcicd.pipeline.model.Pipeline`, and what the walk of
-the raw declaration against the service model found) and yields :class:`Hit` s
-(where, what, how to fix); :mod:`mlcicd.pipeline.validate` lists them in its
-registry with a stable code and a severity. The per-provider tables (artifact
-counts, configuration keys) follow the CodePipeline action structure reference.
+the raw declaration against the service model found) and yields
+:class:`~mlcicd.lint.Hit` s (a JSON path, what, how to fix). Each is registered
+in :data:`~mlcicd.pipeline.registry.RULES` by the decorator above it, with its
+stable code, severity and the AWS page it rests on; the shape rules (PL002 to
+PL008), which report the walk's findings, are registered from :data:`SHAPE_RULES`.
+The per-provider tables (artifact counts, configuration keys) follow the
+CodePipeline action structure reference.
 The rules on the declaration's top-level members are in
 :mod:`mlcicd.pipeline.toplevel`, the course's gates in :mod:`mlcicd.pipeline.gates`.
 """
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from mlcicd.buildspec.model import Buildspec
+from mlcicd.lint import Hit, Rule, Severity, suggest
 from mlcicd.pipeline.model import Action, Pipeline
+from mlcicd.pipeline.registry import (
+    ACTION_REFERENCE,
+    CLOUDFORMATION,
+    DECLARATION,
+    GUIDE,
+    INPUT_ARTIFACT,
+    QUOTAS,
+    RULES,
+    STRUCTURE,
+)
 
 #: CodePipeline's quota of stages per pipeline.
 MAX_STAGES = 50
-
-
-@dataclass(frozen=True)
-class Hit:
-    """One problem a check found: where (a JSON path), what, and how to fix it."""
-
-    location: str
-    message: str
-    hint: str
 
 
 @dataclass(frozen=True)
@@ -41,7 +44,8 @@ class Subject:
         pipeline: The declaration as a model (read from the shape-checked data, so
             every list index in it matches the raw declaration's).
         projects: CodeBuild project name to its buildspec, when known.
-        shape_hits: Findings of the walk against the service model, by kind.
+        shape_hits: Findings of the walk against the service model, by kind; each
+            hit's ``where`` is its JSON path.
     """
 
     pipeline: Pipeline
@@ -144,12 +148,6 @@ def action_path(stage: int, action: int) -> str:
     return f"stages[{stage}].actions[{action}]"
 
 
-def suggest(word: str, choices: Any) -> str:
-    """Return a "did you mean" hint for ``word``, or "" when nothing is close."""
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f"did you mean '{close[0]}'?" if close else ""
-
-
 def _is_source(action: Action) -> bool:
     return action.action_type_id.category == "Source"
 
@@ -162,6 +160,7 @@ def _spec(action: Action) -> ProviderSpec | None:
 # ---- structure ---------------------------------------------------------------
 
 
+@RULES.rule("PL010", "fewer than 2 stages", Severity.ERROR, url=QUOTAS)
 def check_min_stages(subject: Subject) -> Iterator[Hit]:
     """A pipeline has at least two stages."""
     if len(subject.pipeline.stages) < 2:
@@ -172,6 +171,7 @@ def check_min_stages(subject: Subject) -> Iterator[Hit]:
         )
 
 
+@RULES.rule("PL011", f"more than {MAX_STAGES} stages", Severity.ERROR, url=QUOTAS)
 def check_max_stages(subject: Subject) -> Iterator[Hit]:
     """A pipeline has at most :data:`MAX_STAGES` stages (the service quota)."""
     count = len(subject.pipeline.stages)
@@ -183,6 +183,7 @@ def check_max_stages(subject: Subject) -> Iterator[Hit]:
         )
 
 
+@RULES.rule("PL012", "first stage not all source actions, or none", Severity.ERROR, url=STRUCTURE)
 def check_first_stage_sources(subject: Subject) -> Iterator[Hit]:
     """The first stage holds source actions only, and at least one."""
     if not subject.pipeline.stages:
@@ -207,9 +208,10 @@ def check_first_stage_sources(subject: Subject) -> Iterator[Hit]:
 
 def _shape_reported(subject: Subject, location: str) -> bool:
     """Whether the walk against the service model already reported ``location``."""
-    return any(hit.location == location for hits in subject.shape_hits.values() for hit in hits)
+    return any(hit.where == location for hits in subject.shape_hits.values() for hit in hits)
 
 
+@RULES.rule("PL023", "a stage with no actions", Severity.ERROR, url=QUOTAS)
 def check_empty_stages(subject: Subject) -> Iterator[Hit]:
     """Every stage holds at least one action (the quota: 1 to 50 actions per stage)."""
     for index, stage in enumerate(subject.pipeline.stages):
@@ -223,6 +225,7 @@ def check_empty_stages(subject: Subject) -> Iterator[Hit]:
             )
 
 
+@RULES.rule("PL013", "a source action after the first stage", Severity.ERROR, url=STRUCTURE)
 def check_source_outside_first(subject: Subject) -> Iterator[Hit]:
     """Source actions sit in the first stage only."""
     for s, a, stage, action in subject.pipeline.actions():
@@ -235,6 +238,7 @@ def check_source_outside_first(subject: Subject) -> Iterator[Hit]:
             )
 
 
+@RULES.rule("PL014", "only source actions", Severity.ERROR, url=STRUCTURE)
 def check_non_source_action(subject: Subject) -> Iterator[Hit]:
     """A pipeline does something besides fetching sources."""
     actions = [action for *_, action in subject.pipeline.actions()]
@@ -246,6 +250,9 @@ def check_non_source_action(subject: Subject) -> Iterator[Hit]:
         )
 
 
+@RULES.rule(
+    "PL015", "two stages with one name", Severity.ERROR, url=f"{GUIDE}/stage-requirements.html"
+)
 def check_unique_stage_names(subject: Subject) -> Iterator[Hit]:
     """Stage names are unique in a pipeline."""
     seen: dict[str, int] = {}
@@ -259,6 +266,12 @@ def check_unique_stage_names(subject: Subject) -> Iterator[Hit]:
         seen.setdefault(stage.name, index)
 
 
+@RULES.rule(
+    "PL016",
+    "two actions with one name in a stage",
+    Severity.ERROR,
+    url=f"{GUIDE}/action-requirements.html",
+)
 def check_unique_action_names(subject: Subject) -> Iterator[Hit]:
     """Action names are unique within their stage."""
     for s, stage in enumerate(subject.pipeline.stages):
@@ -303,6 +316,7 @@ def _reaches(pipeline: Pipeline, start: Action, goal: Action) -> bool:
     return False
 
 
+@RULES.rule("PL017", "an input artifact no action produces", Severity.ERROR, url=INPUT_ARTIFACT)
 def check_inputs_produced(subject: Subject) -> Iterator[Hit]:
     """Every input artifact is the output of some action."""
     producers = _producers(subject.pipeline)
@@ -317,6 +331,12 @@ def check_inputs_produced(subject: Subject) -> Iterator[Hit]:
                 )
 
 
+@RULES.rule(
+    "PL018",
+    "an input artifact produced later, or by a cycle",
+    Severity.ERROR,
+    url=INPUT_ARTIFACT,
+)
 def check_inputs_ordered(subject: Subject) -> Iterator[Hit]:
     """Every input artifact is produced before the action runs, never by a cycle."""
     pipeline = subject.pipeline
@@ -353,6 +373,12 @@ def check_inputs_ordered(subject: Subject) -> Iterator[Hit]:
                 )
 
 
+@RULES.rule(
+    "PL019",
+    "two output artifacts with one name",
+    Severity.ERROR,
+    url="https://docs.aws.amazon.com/goto/WebAPI/codepipeline-2015-07-09/OutputArtifact",
+)
 def check_unique_outputs(subject: Subject) -> Iterator[Hit]:
     """Output artifact names are unique across the pipeline."""
     producers = _producers(subject.pipeline)
@@ -380,6 +406,12 @@ def _count_hit(kind: str, count: int, limits: tuple[int, int], where: str, actio
     )
 
 
+@RULES.rule(
+    "PL020",
+    "too few or too many artifacts for the provider",
+    Severity.ERROR,
+    url=ACTION_REFERENCE,
+)
 def check_artifact_counts(subject: Subject) -> Iterator[Hit]:
     """Each known provider takes a fixed range of input and output artifacts."""
     for s, a, _, action in subject.pipeline.actions():
@@ -398,6 +430,9 @@ def check_artifact_counts(subject: Subject) -> Iterator[Hit]:
 # ---- configuration -------------------------------------------------------------
 
 
+@RULES.rule(
+    "PL021", "a required configuration key is missing", Severity.ERROR, url=ACTION_REFERENCE
+)
 def check_required_configuration(subject: Subject) -> Iterator[Hit]:
     """Each known provider's required configuration keys are set."""
     for s, a, _, action in subject.pipeline.actions():
@@ -418,6 +453,12 @@ def check_required_configuration(subject: Subject) -> Iterator[Hit]:
                 )
 
 
+@RULES.rule(
+    "PL022",
+    "a configuration key the provider does not take",
+    Severity.ERROR,
+    url=ACTION_REFERENCE,
+)
 def check_unknown_configuration(subject: Subject) -> Iterator[Hit]:
     """Configuration keys a known provider does not take (a typo, mostly)."""
     for s, a, _, action in subject.pipeline.actions():
@@ -444,6 +485,12 @@ def _artifact_paths(action: Action) -> Iterator[tuple[str, str]]:
             yield key, value
 
 
+@RULES.rule(
+    "PL028",
+    "a CloudFormation TemplatePath outside the action's input artifacts",
+    Severity.ERROR,
+    url=CLOUDFORMATION,
+)
 def check_template_artifacts(subject: Subject) -> Iterator[Hit]:
     """A CloudFormation action's TemplatePath names one of its input artifacts."""
     for s, a, _, action in subject.pipeline.actions():
@@ -475,3 +522,17 @@ def shape_check(kind: str) -> Callable[[Subject], Iterator[Hit]]:
 
     check.__doc__ = f"The declaration's {kind} problems against the service model."
     return check
+
+
+#: The shape rules: code, summary and the kind of the walk's findings each reports.
+SHAPE_RULES: tuple[tuple[str, str, str], ...] = (
+    ("PL002", "a member the API does not know", "unknown"),
+    ("PL003", "a value of the wrong JSON type", "type"),
+    ("PL004", "a required member is missing", "required"),
+    ("PL005", "a string, list or map too short or too long", "length"),
+    ("PL006", "a number out of range (runOrder 1-999, ...)", "range"),
+    ("PL007", "not one of the allowed values (category, owner, ...)", "enum"),
+    ("PL008", "a name that does not match the API's pattern", "pattern"),
+)
+for _code, _summary, _kind in SHAPE_RULES:
+    RULES.add(Rule(_code, _summary, Severity.ERROR, DECLARATION, shape_check(_kind)))

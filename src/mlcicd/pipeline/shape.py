@@ -19,7 +19,7 @@ from typing import Any
 
 import botocore.session
 
-from mlcicd.pipeline.rules import Hit, suggest
+from mlcicd.lint import Hit, suggest
 
 #: Location of a finding about the whole declaration.
 ROOT = "$"
@@ -123,10 +123,10 @@ def _child(path: str, key: Any) -> str:
 
 def _type_hit(node: _Node, value: Any, where: str) -> Hit:
     expected = _TYPES[node.kind][0] if node.kind in _TYPES else node.kind
-    hint = f"write {expected}"
+    fix = f"write {expected}"
     if expected == "string" and isinstance(value, bool | int | float):
-        hint = f"quote it: {json.dumps(json.dumps(value))}"
-    return Hit(where, f"{node.name} must be {expected}, not {json_type(value)}", hint)
+        fix = f"quote it: {json.dumps(json.dumps(value))}"
+    return Hit(where, f"{node.name} must be {expected}, not {json_type(value)}", fix)
 
 
 class Walk:
@@ -168,9 +168,9 @@ class Walk:
         for key, item in value.items():
             member = node.members.get(key) if isinstance(key, str) else None
             if member is None:
-                hint = suggest(str(key), node.members) or "remove it"
+                fix = suggest(str(key), node.members) or "remove it"
                 self.add(
-                    "unknown", Hit(_child(where, key), f"{node.name} has no member {key!r}", hint)
+                    "unknown", Hit(_child(where, key), f"{node.name} has no member {key!r}", fix)
                 )
                 continue
             checked = self.value(member, item, _child(where, key))
@@ -198,12 +198,12 @@ class Walk:
     def size(self, node: _Node, size: int, where: str, unit: str) -> bool:
         """Check a length; return whether it is within bounds."""
         if node.low is not None and size < node.low:
-            message, hint = f"fewer than {node.low}", f"give it at least {node.low}"
+            message, fix = f"fewer than {node.low}", f"give it at least {node.low}"
         elif node.high is not None and size > node.high:
-            message, hint = f"more than {node.high}", f"keep it to {node.high}"
+            message, fix = f"more than {node.high}", f"keep it to {node.high}"
         else:
             return True
-        self.add("length", Hit(where, f"{node.name} has {size} {unit}, {message}", hint))
+        self.add("length", Hit(where, f"{node.name} has {size} {unit}, {message}", fix))
         return False
 
     def string(self, node: _Node, value: str, where: str) -> None:
@@ -213,8 +213,8 @@ class Walk:
         if not self.size(node, len(value), where, "character(s)"):
             return
         if node.enum and value not in node.enum:
-            hint = suggest(value, node.enum) or f"use one of {', '.join(node.enum)}"
-            self.add("enum", Hit(where, f"{value!r} is not a {node.name}", hint))
+            fix = suggest(value, node.enum) or f"use one of {', '.join(node.enum)}"
+            self.add("enum", Hit(where, f"{value!r} is not a {node.name}", fix))
         elif node.pattern is not None and not node.pattern.fullmatch(value):
             self.add(
                 "pattern",

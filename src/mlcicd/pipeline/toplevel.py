@@ -19,7 +19,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from mlcicd.pipeline.rules import Hit, Subject, action_path, suggest
+from mlcicd.lint import Hit, Severity, suggest
+from mlcicd.pipeline.registry import API, DECLARATION, GUIDE, RULES
+from mlcicd.pipeline.rules import Subject, action_path
 
 #: The only source provider a trigger can watch.
 TRIGGER_PROVIDER = "CodeStarSourceConnection"
@@ -29,6 +31,9 @@ def _known(value: Any) -> bool:
     return isinstance(value, str) and bool(value) and "${" not in value
 
 
+@RULES.rule(
+    "PL024", "artifactStore and artifactStores given together", Severity.ERROR, url=DECLARATION
+)
 def check_one_artifact_store(subject: Subject) -> Iterator[Hit]:
     """``artifactStore`` and ``artifactStores`` are never given together."""
     pipeline = subject.pipeline
@@ -48,6 +53,7 @@ def _regions(subject: Subject) -> Iterator[tuple[str, str, str]]:
             yield f"{action_path(s, a)}.region", action.name, str(action.region)
 
 
+@RULES.rule("PL025", "an action region with no artifact store", Severity.ERROR, url=DECLARATION)
 def check_region_stores(subject: Subject) -> Iterator[Hit]:
     """Every region an action runs in has an artifact store."""
     stores = subject.pipeline.artifact_stores
@@ -86,6 +92,9 @@ def _triggers(subject: Subject) -> list[tuple[int, Mapping[str, Any]]]:
     return [(i, t) for i, t in enumerate(triggers) if isinstance(t, Mapping)]
 
 
+@RULES.rule(
+    "PL026", "triggers on a V1 pipeline", Severity.ERROR, url=f"{GUIDE}/pipeline-types.html"
+)
 def check_triggers_need_v2(subject: Subject) -> Iterator[Hit]:
     """Triggers are a V2 pipeline's feature."""
     if subject.pipeline.pipeline_type == "V1" and _triggers(subject):
@@ -96,6 +105,12 @@ def check_triggers_need_v2(subject: Subject) -> Iterator[Hit]:
         )
 
 
+@RULES.rule(
+    "PL027",
+    "a trigger on no CodeStarSourceConnection source action, or a second one",
+    Severity.ERROR,
+    url=f"{API}/API_PipelineTriggerDeclaration.html",
+)
 def check_trigger_sources(subject: Subject) -> Iterator[Hit]:
     """Each trigger names its own CodeStarSourceConnection source action."""
     sources = {

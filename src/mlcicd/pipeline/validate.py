@@ -1,4 +1,4 @@
-"""Validate CodePipeline declarations: findings with a stable code, a JSON path and a fix hint.
+"""Validate CodePipeline declarations: findings with a stable code, a JSON path and a fix.
 
 Two layers. The declaration is first walked against botocore's own service
 model of CodePipeline (:mod:`mlcicd.pipeline.shape`), which reports what the
@@ -9,250 +9,57 @@ and the course's gates (:mod:`mlcicd.pipeline.gates`) run on the model
 template, the inline buildspecs of CodeBuild projects are linted as well
 (:mod:`mlcicd.pipeline.inline`).
 
-:data:`RULES` is the ordered registry, each rule with the AWS page it rests
-on; :func:`validate` never raises.
+Every rule is in the one lint core's registry :data:`RULES`
+(:mod:`mlcicd.pipeline.registry`), each with the AWS page it rests on; the
+findings are :class:`mlcicd.lint.Finding` s placed at their JSON path
+(``Where.location``) and, from a file, at the file (``Where.path``).
+:func:`validate` never raises.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import asdict, dataclass
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from mlcicd.buildspec.model import Buildspec
 from mlcicd.exceptions import PipelineError
+from mlcicd.lint import Finding, Severity, Where
 from mlcicd.pipeline import gates, rules, toplevel
 from mlcicd.pipeline.model import Pipeline, from_dict, to_dict, unwrap
-from mlcicd.pipeline.rules import Hit, Subject
+from mlcicd.pipeline.registry import DECLARATION, RULES
+from mlcicd.pipeline.rules import Subject
 from mlcicd.pipeline.shape import ROOT, Walk, declaration_shape, json_type
 
-__all__ = ["NOT_A_MAPPING", "ROOT", "RULES", "Finding", "Rule", "validate", "validate_file"]
+__all__ = [
+    "INLINE_BUILDSPEC",
+    "NOT_A_MAPPING",
+    "ROOT",
+    "RULES",
+    "Finding",
+    "declaration_shape",
+    "validate",
+    "validate_file",
+]
 
+#: The modules whose checks register themselves in RULES: importing this module
+#: imports them all, so RULES is complete wherever validation runs or is listed.
+CHECK_MODULES = (rules, toplevel, gates)
 
-@dataclass(frozen=True)
-class Finding:
-    """One problem in one pipeline declaration.
-
-    Attributes:
-        code: The rule's code, e.g. ``PL010``.
-        severity: ``"error"`` (CodePipeline rejects it) or ``"warning"`` (the course's advice).
-        location: JSON path in the declaration, e.g. ``stages[2].actions[0]``; ``$`` is the whole.
-        message: What is wrong.
-        hint: How to fix it.
-    """
-
-    code: str
-    severity: str
-    location: str
-    message: str
-    hint: str
-
-    def format(self) -> str:
-        """Return ``location: CODE message (hint)`` on one line."""
-        hint = f" ({self.hint})" if self.hint else ""
-        return f"{self.location}: {self.code} {self.message}{hint}"
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return the finding as plain data (for JSON)."""
-        return asdict(self)
-
-
-Check = Callable[[Subject], Iterator[Hit]]
-
-
-@dataclass(frozen=True)
-class Rule:
-    """A validation rule.
-
-    Attributes:
-        code: Stable code, ``PL001`` ...
-        severity: ``"error"`` or ``"warning"``.
-        summary: One line saying what the rule catches.
-        check: The check; None for :data:`NOT_A_MAPPING`, found before any check runs,
-            and for :data:`INLINE_BUILDSPEC`, found by :func:`validate_file`.
-        url: The AWS documentation the rule rests on; "" for the course's own advice
-            that no AWS page states.
-    """
-
-    code: str
-    severity: str
-    summary: str
-    check: Check | None = None
-    url: str = ""
-
-
-# ---- the registry ------------------------------------------------------------------
-
-#: Code of the finding for data that is not a declaration (not a mapping).
-NOT_A_MAPPING = "PL001"
-#: Code of the findings of an inline buildspec in a template; each keeps the
-#: buildspec linter's own severity, and its BS code in the message.
-INLINE_BUILDSPEC = "PL040"
-
-_API = "https://docs.aws.amazon.com/codepipeline/latest/APIReference"
-_GUIDE = "https://docs.aws.amazon.com/codepipeline/latest/userguide"
-_DECLARATION = f"{_API}/API_PipelineDeclaration.html"
-_QUOTAS = f"{_GUIDE}/limits.html"
-_STRUCTURE = f"{_GUIDE}/reference-pipeline-structure.html"
-_CLOUDFORMATION = f"{_GUIDE}/action-reference-CloudFormation.html"
-_INPUT_ARTIFACT = (
-    "https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/"
-    "aws-properties-codepipeline-pipeline-inputartifact.html"
+#: Code of the finding for data that is not a declaration (not a mapping), found
+#: before any check runs.
+NOT_A_MAPPING = RULES.declare(
+    "PL001", "the declaration is not a JSON object", Severity.ERROR, url=DECLARATION
 )
-
-
-def _shape(code: str, summary: str, kind: str) -> Rule:
-    return Rule(code, "error", summary, rules.shape_check(kind), _DECLARATION)
-
-
-#: Every rule, in the order their findings are listed for one location.
-RULES: tuple[Rule, ...] = (
-    Rule(NOT_A_MAPPING, "error", "the declaration is not a JSON object", url=_DECLARATION),
-    _shape("PL002", "a member the API does not know", "unknown"),
-    _shape("PL003", "a value of the wrong JSON type", "type"),
-    _shape("PL004", "a required member is missing", "required"),
-    _shape("PL005", "a string, list or map too short or too long", "length"),
-    _shape("PL006", "a number out of range (runOrder 1-999, ...)", "range"),
-    _shape("PL007", "not one of the allowed values (category, owner, ...)", "enum"),
-    _shape("PL008", "a name that does not match the API's pattern", "pattern"),
-    Rule("PL010", "error", "fewer than 2 stages", rules.check_min_stages, _QUOTAS),
-    Rule("PL011", "error", f"more than {rules.MAX_STAGES} stages", rules.check_max_stages, _QUOTAS),
-    Rule(
-        "PL012",
-        "error",
-        "first stage not all source actions, or none",
-        rules.check_first_stage_sources,
-        _STRUCTURE,
-    ),
-    Rule(
-        "PL013",
-        "error",
-        "a source action after the first stage",
-        rules.check_source_outside_first,
-        _STRUCTURE,
-    ),
-    Rule("PL014", "error", "only source actions", rules.check_non_source_action, _STRUCTURE),
-    Rule(
-        "PL015",
-        "error",
-        "two stages with one name",
-        rules.check_unique_stage_names,
-        f"{_GUIDE}/stage-requirements.html",
-    ),
-    Rule(
-        "PL016",
-        "error",
-        "two actions with one name in a stage",
-        rules.check_unique_action_names,
-        f"{_GUIDE}/action-requirements.html",
-    ),
-    Rule(
-        "PL017",
-        "error",
-        "an input artifact no action produces",
-        rules.check_inputs_produced,
-        _INPUT_ARTIFACT,
-    ),
-    Rule(
-        "PL018",
-        "error",
-        "an input artifact produced later, or by a cycle",
-        rules.check_inputs_ordered,
-        _INPUT_ARTIFACT,
-    ),
-    Rule(
-        "PL019",
-        "error",
-        "two output artifacts with one name",
-        rules.check_unique_outputs,
-        "https://docs.aws.amazon.com/goto/WebAPI/codepipeline-2015-07-09/OutputArtifact",
-    ),
-    Rule(
-        "PL020",
-        "error",
-        "too few or too many artifacts for the provider",
-        rules.check_artifact_counts,
-        f"{_GUIDE}/action-reference.html",
-    ),
-    Rule(
-        "PL021",
-        "error",
-        "a required configuration key is missing",
-        rules.check_required_configuration,
-        f"{_GUIDE}/action-reference.html",
-    ),
-    Rule(
-        "PL022",
-        "error",
-        "a configuration key the provider does not take",
-        rules.check_unknown_configuration,
-        f"{_GUIDE}/action-reference.html",
-    ),
-    Rule("PL023", "error", "a stage with no actions", rules.check_empty_stages, _QUOTAS),
-    Rule(
-        "PL024",
-        "error",
-        "artifactStore and artifactStores given together",
-        toplevel.check_one_artifact_store,
-        _DECLARATION,
-    ),
-    Rule(
-        "PL025",
-        "error",
-        "an action region with no artifact store",
-        toplevel.check_region_stores,
-        _DECLARATION,
-    ),
-    Rule(
-        "PL026",
-        "error",
-        "triggers on a V1 pipeline",
-        toplevel.check_triggers_need_v2,
-        f"{_GUIDE}/pipeline-types.html",
-    ),
-    Rule(
-        "PL027",
-        "error",
-        "a trigger on no CodeStarSourceConnection source action, or a second one",
-        toplevel.check_trigger_sources,
-        f"{_API}/API_PipelineTriggerDeclaration.html",
-    ),
-    Rule(
-        "PL028",
-        "error",
-        "a CloudFormation TemplatePath outside the action's input artifacts",
-        rules.check_template_artifacts,
-        _CLOUDFORMATION,
-    ),
-    Rule(
-        "PL030",
-        "warning",
-        "ungated deployment: no test or approval before it",
-        gates.check_ungated_deploy,
-        _CLOUDFORMATION,
-    ),
-    Rule(
-        "PL031",
-        "warning",
-        "a test action whose buildspec has no reports",
-        gates.check_test_reports,
-        "https://docs.aws.amazon.com/codebuild/latest/userguide/report-create.html",
-    ),
-    Rule(
-        "PL032",
-        "warning",
-        "production with neither staging nor tests and an approval before it",
-        gates.check_prod_after_staging,
-        f"{_GUIDE}/concepts-devops-example.html",
-    ),
-    Rule(
-        INLINE_BUILDSPEC,
-        "error",
-        "an inline buildspec that `mlcicd buildspec lint` flags (its severity)",
-        url="https://docs.aws.amazon.com/codebuild/latest/userguide/build-spec-ref.html",
-    ),
+#: Code of the findings of an inline buildspec in a template, found by
+#: :func:`validate_file`; each keeps the buildspec linter's own severity, and its
+#: BS code in the message.
+INLINE_BUILDSPEC = RULES.declare(
+    "PL040",
+    "an inline buildspec that `mlcicd buildspec lint` flags (its severity)",
+    Severity.ERROR,
+    url="https://docs.aws.amazon.com/codebuild/latest/userguide/build-spec-ref.html",
 )
 
 
@@ -286,10 +93,10 @@ def validate(
         return [
             Finding(
                 NOT_A_MAPPING,
-                "error",
-                ROOT,
+                Severity.ERROR,
                 f"a pipeline declaration must be a JSON object, not {json_type(data)}",
                 'write {"name": ..., "roleArn": ..., "stages": [...]}',
+                Where(location=ROOT),
             )
         ]
     raw = unwrap(data)
@@ -301,15 +108,13 @@ def validate(
         shape_hits={kind: tuple(hits) for kind, hits in walk.hits.items()},
     )
     findings = [
-        Finding(rule.code, rule.severity, hit.location, hit.message, hit.hint)
-        for rule in RULES
-        if rule.check is not None
-        for hit in rule.check(subject)
+        Finding(rule.id, rule.severity, hit.message, hit.fix, Where(location=hit.where))
+        for rule, hit in RULES.hits(subject)
     ]
     return sorted(findings, key=_sort_key)
 
 
-def _inline_findings(template: Any) -> list[Finding]:
+def _inline_findings(template: Any, path: str) -> list[Finding]:
     """The buildspec linter's findings on the template's inline buildspecs, as PL040."""
     # Imported here: only templates have inline buildspecs.
     from mlcicd.pipeline.inline import lint_inline
@@ -318,9 +123,9 @@ def _inline_findings(template: Any) -> list[Finding]:
         Finding(
             INLINE_BUILDSPEC,
             found.severity,
-            spec.location,
             f"inline buildspec line {found.line}: {found.code} {found.message}",
-            found.hint,
+            found.fix,
+            Where(path=path, location=spec.location),
         )
         for spec, found in lint_inline(template)
     ]
@@ -337,7 +142,8 @@ def validate_file(
     ``template=True``; the locations of its findings start with the resource's
     logical id (``Pipeline.stages[1]``). The inline buildspec of each CodeBuild
     project is linted too (:data:`INLINE_BUILDSPEC`), at its path in the template
-    (``TestProject.Properties.Source.BuildSpec``).
+    (``TestProject.Properties.Source.BuildSpec``). Every finding's ``path`` is
+    the file, so that :meth:`~mlcicd.lint.Finding.format` starts with it.
 
     Raises:
         PipelineError: The file cannot be read, is neither JSON nor YAML, or is a
@@ -357,7 +163,7 @@ def validate_file(
         raise PipelineError(" ".join(error.message.split()), path=str(path)) from None
     resources = data.get("Resources") if isinstance(data, Mapping) else None
     if resources is None:
-        return validate(data, projects)
+        return [finding.placed(path=str(path)) for finding in validate(data, projects)]
     pipelines = {
         str(logical_id): resource.get("Properties")
         for logical_id, resource in (resources.items() if isinstance(resources, Mapping) else ())
@@ -366,12 +172,9 @@ def validate_file(
     if not pipelines:
         raise PipelineError(f"no {PIPELINE_TYPE} resource in the template", path=str(path))
     findings = [
-        Finding(
-            finding.code,
-            finding.severity,
-            logical_id if finding.location == ROOT else f"{logical_id}.{finding.location}",
-            finding.message,
-            finding.hint,
+        finding.placed(
+            path=str(path),
+            location=logical_id if finding.location == ROOT else f"{logical_id}.{finding.location}",
         )
         for logical_id, properties in pipelines.items()
         for finding in validate(
@@ -380,4 +183,4 @@ def validate_file(
             template=True,
         )
     ]
-    return findings + _inline_findings(data)
+    return findings + _inline_findings(data, str(path))
