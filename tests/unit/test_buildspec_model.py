@@ -170,8 +170,20 @@ def test_batch_entries_are_copies_of_the_input() -> None:
         ({"phases": {"build": ["pytest"]}}, "phases.build must be a mapping"),
         ({"reports": {"unit": "*.xml"}}, "reports.unit must be a mapping"),
         ({"artifacts": {"secondary-artifacts": ["a"]}}, "secondary-artifacts must be a mapping"),
+        ({"phases": ["build"]}, "^phases must be a mapping, not list"),
+        ({"env": {"variables": "FOO=1"}}, "^env.variables must be a mapping, not str"),
+        ({"artifacts": {"secondary-artifacts": {"b": 3}}}, "^artifacts.secondary-artifacts.b must"),
     ],
-    ids=["document", "env", "phase", "report-group", "secondary-artifacts"],
+    ids=[
+        "document",
+        "env",
+        "phase",
+        "report-group",
+        "secondary-artifacts",
+        "phases",
+        "vars",
+        "files",
+    ],
 )
 def test_shapes_no_model_can_hold_raise_buildspec_error(data: Any, message: str) -> None:
     with pytest.raises(BuildspecError, match=message):

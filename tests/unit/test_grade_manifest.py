@@ -11,7 +11,7 @@ import pytest
 from mlcicd.course import notebook as n
 from mlcicd.course.checkpoint import get_check
 from mlcicd.exceptions import GradeError
-from mlcicd.grade.manifest import find_manifest, load_manifest
+from mlcicd.grade.manifest import find_manifest, load_manifest, manifest_text
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -83,11 +83,18 @@ def test_it_loads_the_exercises_by_name(tmp_path: Path) -> None:
     ("text", "words"),
     [
         ("{not json", "not an exercise manifest (JSONDecodeError"),
-        ("[]", "not an exercise manifest (TypeError"),
-        ('{"exercises": 5}', "not an exercise manifest (TypeError"),
-        ('{"courses": []}', "not an exercise manifest (KeyError"),
-        ('{"exercises": [{"name": "98_doubling"}]}', "not an exercise manifest (KeyError"),
-        (json.dumps({"exercises": [entry(points="two")]}), "not an exercise manifest (ValueError"),
+        ("[]", "not an exercise manifest (must be a mapping, not list"),
+        ('{"exercises": 5}', "not an exercise manifest (exercises must be a list, not int"),
+        ('{"courses": []}', "not an exercise manifest (exercises is required but missing"),
+        ('{"exercises": [], "course": 1}', "(has unknown member(s) ['course']; expected exercises"),
+        (
+            '{"exercises": [{"name": "98_doubling"}]}',
+            "not an exercise manifest (exercises.0.notebook is required but missing",
+        ),
+        (
+            json.dumps({"exercises": [entry(points="two")]}),
+            "(exercises.0.checkpoints.0.points cannot be read: invalid literal",
+        ),
         (json.dumps({"exercises": [entry(sha256="0" * 64)]}), "checkpoint 98.1 does not match"),
         (
             json.dumps({"exercises": [entry(points=3)]}),
@@ -99,6 +106,7 @@ def test_it_loads_the_exercises_by_name(tmp_path: Path) -> None:
         "a list",
         "exercises not a list",
         "no exercises",
+        "an unknown member",
         "an exercise without fields",
         "points not a number",
         "another checksum",
@@ -157,3 +165,33 @@ def test_the_course_manifest_loads_and_its_scores_add_up() -> None:
         for check in exercise.checkpoints:
             assert check.id.startswith(name[:2] + ".")
             assert check.points == get_check(check.id).points
+
+
+def test_what_the_course_build_writes_is_what_the_grader_reads(tmp_path: Path) -> None:
+    built = {
+        **entry(cell_index=3),
+        "requires": ["mlcicd"],
+        "source": "solutions/98_doubling.ipynb",
+        "solution_cells": ["cell-2"],
+        "notebook_sha256": "0" * 64,
+    }
+    text = manifest_text([built])
+    written = json.loads(text)
+    # The members `mlcicd course build` has always written, max_score computed.
+    assert written["generated_by"] == "mlcicd course build" and written["format"] == 1
+    assert written["exercises"] == [{**built, "max_score": 2}]
+    assert text == json.dumps(written, indent=2, sort_keys=True) + "\n"
+    path = write_manifest(tmp_path, written)
+    (exercise,) = load_manifest(path).values()
+    assert manifest_text([exercise]) == text
+
+
+def test_the_course_manifest_is_written_back_byte_for_byte() -> None:
+    path = ROOT / "exercises" / "manifest.json"
+    text = path.read_text(encoding="utf-8")
+    assert manifest_text(load_manifest(path).values()) == text
+
+
+def test_an_entry_the_declaration_does_not_know_is_refused() -> None:
+    with pytest.raises(GradeError, match=r"exercises.0 has unknown member\(s\) \['typo'\]"):
+        manifest_text([{**entry(), "typo": 1}])

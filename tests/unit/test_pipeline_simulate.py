@@ -26,6 +26,7 @@ from mlcicd.pipeline.simulate import (
     BlueGreen,
     FakeClock,
     Outcome,
+    Scenario,
     load_outcomes,
     simulate,
 )
@@ -325,6 +326,16 @@ def test_load_outcomes_reads_every_member(tmp_path: Path) -> None:
         ('{"actions": {"X": "Passed"}}', "actions.X"),
         ('{"approvals": "later"}', "approvals"),
         ('{"blueGreen": {"Prod": {}}}', "e2eAction"),
+        ('{"blueGreen": {"Prod": {}}}', "blueGreen.Prod.e2eAction: is required but missing"),
+        ('{"blueGreen": {"Prod": {"e2eAction": ""}}}', "Prod: e2eAction must name"),
+        ('{"blueGreen": {"P": {"e2eAction": "E", "rollback": "yes"}}}', "rollback: must be true"),
+        ('{"actions": {"X": {"status": "Failed", "summary": 3}}}', "X.summary: must be a string"),
+        (
+            '{"actions": {"X": {"status": "Failed", "why": "?"}}}',
+            r"X: has unknown member\(s\) \['why'\]",
+        ),
+        ('{"actions": ["X"]}', "actions: must be a JSON object"),
+        ('{"approvals": "later"}', r"approvals: must be one of \['approve'"),
     ],
 )
 def test_load_outcomes_says_what_is_wrong(tmp_path: Path, text: str, message: str) -> None:
@@ -332,6 +343,24 @@ def test_load_outcomes_says_what_is_wrong(tmp_path: Path, text: str, message: st
     path.write_text(text)
     with pytest.raises(PipelineError, match=message):
         load_outcomes(path)
+
+
+def test_an_outcomes_file_reads_back_what_the_scenario_writes(tmp_path: Path) -> None:
+    scenario = Scenario(
+        {"Test.Unit": Outcome(FAILED, "3 tests failed"), "E2E": Outcome()},
+        "timeout",
+        {"Prod": BlueGreen("E2E", rollback=False)},
+    )
+    path = tmp_path / "outcomes.json"
+    path.write_text(json.dumps(scenario.to_dict()))
+    assert load_outcomes(path) == scenario
+
+
+def test_the_scenario_writes_the_outcomes_file_shape() -> None:
+    # Written by hand from load_outcomes' docstring: summaries always, unset members left out.
+    assert Scenario({"Build": Outcome(FAILED)}).to_dict() == {
+        "actions": {"Build": {"status": "Failed", "summary": None}}
+    }
 
 
 # ---- mlcicd pipeline run ----------------------------------------------------

@@ -6,6 +6,10 @@ the plain data a YAML loader returns, widening what CodeBuild widens (a single
 string where a list is expected, ``yes``/``no`` booleans, numbers where strings
 are expected); :func:`to_dict` gives the plain data back, in CodeBuild's key
 names and order, leaving out what is unset. ``from_dict(to_dict(x)) == x``.
+Both are the same code (:class:`mlcicd.convert.Wire`), driven by the
+dataclasses below: a key is the field name with ``-`` for ``_``, keys are
+written in field order (``kw_only`` fields are placed on the wire without
+moving in the constructor), and empty fields are left out.
 
 Checking that data is *valid* is the linter's job (:mod:`mlcicd.buildspec.lint`):
 :func:`from_dict` assumes a buildspec the linter found no error in, and raises
@@ -15,11 +19,11 @@ impossible.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from mlcicd.convert import ShapeError, Wire, hyphen, wire
 from mlcicd.exceptions import BuildspecError
 
 #: The phases, in the order CodeBuild runs them.
@@ -40,6 +44,43 @@ MAX_REPORT_GROUPS = 5
 VERSIONS: tuple[str, ...] = ("0.1", "0.2")
 
 
+# ---- CodeBuild's widening of scalars ----------------------------------------
+
+
+def _text(value: Any, _: Any = str) -> str:
+    # YAML 1.1 booleans read back as CodeBuild's yes/no; a bare "FOO:" is "", not "None".
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def _texts(value: Any, _: Any = None) -> tuple[str, ...]:
+    # CodeBuild accepts one string where a list of strings is expected.
+    if isinstance(value, list | tuple):
+        return tuple(_text(item) for item in value if item is not None)
+    return (_text(value),)
+
+
+def _flag(value: Any, _: Any = bool) -> bool:
+    if isinstance(value, bool):
+        return value
+    return str(value).strip().lower() in ("yes", "true", "on", "1")
+
+
+def _read_phases(value: Any, tp: Any) -> dict[str, Phase]:
+    # Only CodeBuild's phases are kept, in the order CodeBuild runs them.
+    if not isinstance(value, Mapping):
+        raise ShapeError(f"must be a mapping, not {type(value).__name__}")
+    return WIRE.converter.structure({n: value[n] for n in PHASES if n in value}, tp)
+
+
+def _write_phases(phases: dict[str, Phase]) -> dict[str, Any]:
+    ordered = sorted(phases.items(), key=lambda item: PHASES.index(item[0]))
+    return {name: WIRE.unstructure(phase) for name, phase in ordered}
+
+
 @dataclass(frozen=True)
 class Phase:
     """One build phase.
@@ -53,11 +94,13 @@ class Phase:
         runtime_versions: Runtime name to version (``install`` only), e.g. ``{"python": "3.12"}``.
     """
 
+    # CodeBuild's documented key order puts these first; keyword-only keeps the
+    # constructor's positional order (commands, finally_).
+    run_as: str | None = field(default=None, kw_only=True)
+    on_failure: str | None = field(default=None, kw_only=True)
+    runtime_versions: dict[str, str] = field(default_factory=dict, kw_only=True)
     commands: tuple[str, ...] = ()
     finally_: tuple[str, ...] = ()
-    run_as: str | None = None
-    on_failure: str | None = None
-    runtime_versions: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -193,74 +236,21 @@ class Buildspec:
     env: Env | None = None
     proxy: Proxy | None = None
     batch: Batch | None = None
-    phases: dict[str, Phase] = field(default_factory=dict)
+    phases: dict[str, Phase] = field(
+        default_factory=dict, metadata=wire(structure=_read_phases, unstructure=_write_phases)
+    )
     reports: dict[str, ReportGroup] = field(default_factory=dict)
     artifacts: Artifacts | None = None
     cache: Cache | None = None
 
 
-# ---- from plain data -------------------------------------------------------
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return str(value)
-
-
-def _texts(value: Any) -> tuple[str, ...]:
-    # CodeBuild accepts one string where a list of strings is expected.
-    if value is None:
-        return ()
-    if isinstance(value, list | tuple):
-        return tuple(_text(item) for item in value if item is not None)
-    return (_text(value),)
-
-
-def _flag(value: Any) -> bool | None:
-    if value is None or isinstance(value, bool):
-        return value
-    return str(value).strip().lower() in ("yes", "true", "on", "1")
-
-
-def _strings(value: Any) -> dict[str, str]:
-    # A key with nothing after it (FOO:) is an empty string, not "None".
-    return {str(k): "" if v is None else _text(v) for k, v in (value or {}).items()}
-
-
-def _optional(value: Any) -> str | None:
-    return None if value is None else _text(value)
-
-
-def _section(data: Mapping[str, Any], key: str, where: str) -> Mapping[str, Any]:
-    value = data.get(key)
-    if value is None:
-        return {}
-    if not isinstance(value, Mapping):
-        raise BuildspecError(f"{where}{key} must be a mapping, not {type(value).__name__}")
-    return value
-
-
-def _phase(data: Mapping[str, Any]) -> Phase:
-    return Phase(
-        commands=_texts(data.get("commands")),
-        finally_=_texts(data.get("finally")),
-        run_as=_optional(data.get("run-as")),
-        on_failure=_optional(data.get("on-failure")),
-        runtime_versions=_strings(data.get("runtime-versions")),
-    )
-
-
-def _artifact_set(data: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        "files": _texts(data.get("files")),
-        "name": _optional(data.get("name")),
-        "discard_paths": _flag(data.get("discard-paths")),
-        "base_directory": _optional(data.get("base-directory")),
-        "exclude_paths": _texts(data.get("exclude-paths")),
-        "enable_symlinks": _flag(data.get("enable-symlinks")),
-        "s3_prefix": _optional(data.get("s3-prefix")),
-    }
+#: Reads and writes every model above: hyphenated keys, CodeBuild's widening.
+WIRE = Wire(
+    hyphen,
+    BuildspecError,
+    omit_empty=True,
+    scalars={str: _text, bool: _flag, tuple[str, ...]: _texts},
+)
 
 
 def from_dict(data: Mapping[str, Any]) -> Buildspec:
@@ -277,96 +267,15 @@ def from_dict(data: Mapping[str, Any]) -> Buildspec:
     """
     if not isinstance(data, Mapping):
         raise BuildspecError("a buildspec must be a mapping of sections")
-    env = _section(data, "env", "")
-    phases = _section(data, "phases", "")
-    artifacts = _section(data, "artifacts", "")
-    batch = _section(data, "batch", "")
-    cache = _section(data, "cache", "")
-    proxy = _section(data, "proxy", "")
-    reports = _section(data, "reports", "")
-    return Buildspec(
-        version=_text(data.get("version", "0.2")),
-        run_as=_optional(data.get("run-as")),
-        env=None
-        if "env" not in data
-        else Env(
-            shell=_optional(env.get("shell")),
-            variables=_strings(env.get("variables")),
-            parameter_store=_strings(env.get("parameter-store")),
-            secrets_manager=_strings(env.get("secrets-manager")),
-            exported_variables=_texts(env.get("exported-variables")),
-            git_credential_helper=_flag(env.get("git-credential-helper")),
-        ),
-        proxy=None
-        if "proxy" not in data
-        else Proxy(_flag(proxy.get("upload-artifacts")), _flag(proxy.get("logs"))),
-        batch=None
-        if "batch" not in data
-        else Batch(
-            fast_fail=_flag(batch.get("fast-fail")),
-            # Copies: the model must not share mutable data with the caller's.
-            build_graph=tuple(copy.deepcopy(batch.get("build-graph") or ())),
-            build_list=tuple(copy.deepcopy(batch.get("build-list") or ())),
-            build_matrix=copy.deepcopy(batch.get("build-matrix")),
-            build_fanout=copy.deepcopy(batch.get("build-fanout")),
-        ),
-        phases={
-            name: _phase(_section(phases, name, "phases.")) for name in PHASES if name in phases
-        },
-        reports={
-            str(name): ReportGroup(
-                files=_texts(group.get("files")),
-                file_format=_optional(group.get("file-format")),
-                base_directory=_optional(group.get("base-directory")),
-                discard_paths=_flag(group.get("discard-paths")),
-            )
-            for name, group in ((n, _section(reports, n, "reports.")) for n in reports)
-        },
-        artifacts=None
-        if "artifacts" not in data
-        else Artifacts(
-            **_artifact_set(artifacts),
-            secondary_artifacts={
-                str(name): ArtifactSet(**_artifact_set(_section(secondary, name, "")))
-                for secondary in (_section(artifacts, "secondary-artifacts", "artifacts."),)
-                for name in secondary
-            },
-        ),
-        cache=None
-        if "cache" not in data
-        else Cache(
-            paths=_texts(cache.get("paths")),
-            key=_optional(cache.get("key")),
-            fallback_keys=_texts(cache.get("fallback-keys")),
-            action=_optional(cache.get("action")),
-        ),
-    )
-
-
-# ---- to plain data ---------------------------------------------------------
-
-
-def _compact(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    # Unset (None), empty lists and empty mappings are left out, as a person would.
-    return {key: value for key, value in pairs if value not in (None, (), [], {})}
-
-
-def _artifact_set_dict(item: ArtifactSet) -> dict[str, Any]:
-    return _compact(
-        [
-            ("files", list(item.files)),
-            ("name", item.name),
-            ("discard-paths", item.discard_paths),
-            ("base-directory", item.base_directory),
-            ("exclude-paths", list(item.exclude_paths)),
-            ("enable-symlinks", item.enable_symlinks),
-            ("s3-prefix", item.s3_prefix),
-        ]
-    )
+    return WIRE.structure(data, Buildspec)
 
 
 def to_dict(spec: Buildspec) -> dict[str, Any]:
     """Return ``spec`` as plain data with CodeBuild's keys, in CodeBuild's order.
+
+    A section that is set is kept even when empty (``env: {}``), so that
+    :func:`from_dict` gives ``Env()`` back, not None; empty phases and reports
+    are left out.
 
     Args:
         spec: The model; not modified.
@@ -374,106 +283,4 @@ def to_dict(spec: Buildspec) -> dict[str, Any]:
     Returns:
         Nested dicts and lists of strings and booleans, ready for a YAML dumper.
     """
-    out: list[tuple[str, Any]] = [("version", spec.version), ("run-as", spec.run_as)]
-    if spec.env is not None:
-        env = spec.env
-        out.append(
-            (
-                "env",
-                _compact(
-                    [
-                        ("shell", env.shell),
-                        ("variables", dict(env.variables)),
-                        ("parameter-store", dict(env.parameter_store)),
-                        ("secrets-manager", dict(env.secrets_manager)),
-                        ("exported-variables", list(env.exported_variables)),
-                        ("git-credential-helper", env.git_credential_helper),
-                    ]
-                ),
-            )
-        )
-    if spec.proxy is not None:
-        out.append(
-            (
-                "proxy",
-                _compact(
-                    [("upload-artifacts", spec.proxy.upload_artifacts), ("logs", spec.proxy.logs)]
-                ),
-            )
-        )
-    if spec.batch is not None:
-        batch = spec.batch
-        out.append(
-            (
-                "batch",
-                _compact(
-                    [
-                        ("fast-fail", batch.fast_fail),
-                        ("build-graph", [dict(b) for b in batch.build_graph]),
-                        ("build-list", [dict(b) for b in batch.build_list]),
-                        ("build-matrix", batch.build_matrix),
-                        ("build-fanout", batch.build_fanout),
-                    ]
-                ),
-            )
-        )
-    phases = {
-        name: _compact(
-            [
-                ("run-as", phase.run_as),
-                ("on-failure", phase.on_failure),
-                ("runtime-versions", dict(phase.runtime_versions)),
-                ("commands", list(phase.commands)),
-                ("finally", list(phase.finally_)),
-            ]
-        )
-        for name, phase in sorted(spec.phases.items(), key=lambda item: PHASES.index(item[0]))
-    }
-    out.append(("phases", phases))
-    out.append(
-        (
-            "reports",
-            {
-                name: _compact(
-                    [
-                        ("files", list(group.files)),
-                        ("file-format", group.file_format),
-                        ("base-directory", group.base_directory),
-                        ("discard-paths", group.discard_paths),
-                    ]
-                )
-                for name, group in spec.reports.items()
-            },
-        )
-    )
-    if spec.artifacts is not None:
-        primary = _artifact_set_dict(spec.artifacts)
-        secondary = {
-            name: _artifact_set_dict(item)
-            for name, item in spec.artifacts.secondary_artifacts.items()
-        }
-        if secondary:
-            primary["secondary-artifacts"] = secondary
-        out.append(("artifacts", primary))
-    if spec.cache is not None:
-        cache = spec.cache
-        out.append(
-            (
-                "cache",
-                _compact(
-                    [
-                        ("paths", list(cache.paths)),
-                        ("key", cache.key),
-                        ("fallback-keys", list(cache.fallback_keys)),
-                        ("action", cache.action),
-                    ]
-                ),
-            )
-        )
-    # A section that is set is kept even when empty (env: {}), so that
-    # from_dict gives Env() back, not None; empty phases and reports are left out.
-    return {
-        key: value
-        for key, value in out
-        if value is not None and not (key in ("phases", "reports") and not value)
-    }
+    return WIRE.unstructure(spec)

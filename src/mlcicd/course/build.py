@@ -45,6 +45,7 @@ from mlcicd.course.notebook import (
     write_text,
 )
 from mlcicd.exceptions import CourseError
+from mlcicd.grade.manifest import manifest_text
 
 MANIFEST = "manifest.json"
 
@@ -249,12 +250,8 @@ def plan(root: Path) -> tuple[dict[Path, str], list[str], int]:
         entry["notebook_sha256"] = _sha(text)
         files[root / "exercises" / entry["notebook"]] = text
         entries.append(entry)
-    manifest = {
-        "generated_by": "mlcicd course build",
-        "format": 1,
-        "exercises": entries,
-    }
-    files[root / "exercises" / MANIFEST] = json.dumps(manifest, indent=2, sort_keys=True) + "\n"
+    # Written through the manifest's one declaration, which the grader reads it with.
+    files[root / "exercises" / MANIFEST] = manifest_text(entries)
     count = sum(len(entry["checkpoints"]) for entry in entries)
     return files, [entry["name"] for entry in entries], count
 

@@ -2,16 +2,20 @@
 
 It says, per exercise, which checkpoints exist, what each is worth and the
 checksum of its canonical cell: all the grader trusts. The learner's notebook
-only says which exercise it is.
+only says which exercise it is. The dataclasses below declare the whole file:
+:func:`manifest_text` writes it (``mlcicd course build``) and
+:func:`load_manifest` reads it, both through :data:`WIRE`.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mlcicd.convert import Wire, wire
 from mlcicd.course.notebook import cell_checksum, checkpoint_cell
 from mlcicd.exceptions import CourseError, GradeError
 
@@ -28,13 +32,16 @@ class CheckpointSpec:
         sha256: Checksum of its canonical cell's source and metadata.
         cell_id: The cell's id in the exercise.
         after: Id of the solution cell it follows in the exercise (None: it follows none).
+        cell_index: Its position in the solution notebook (None: not built from one).
     """
 
     id: str
     points: int
     sha256: str
     cell_id: str
-    after: str | None = None
+    # Written as null too: "follows no solution cell" is information.
+    after: str | None = field(default=None, metadata=wire(omit=False))
+    cell_index: int | None = None
 
     def canonical_cell(self) -> Any:
         """Return the cell as the course built it (locked, storing its success line)."""
@@ -51,17 +58,51 @@ class ExerciseSpec:
         checkpoints: Its checkpoints, in order.
         requires: What grading it needs on this machine: packages, and ``node`` for
             Node.js with the AWS CDK (see :func:`mlcicd.course.build.requirements`).
+        source: The solution notebook it was built from, relative to the course root.
+        solution_cells: Ids of the cells whose solution regions became stubs.
+        notebook_sha256: Checksum of the exercise notebook as built (to spot edits).
+        max_score: The points available (the sum of the checkpoints' points; written to
+            the file for readers that do not add them up, never read from it).
     """
 
     name: str
     notebook: str
     checkpoints: tuple[CheckpointSpec, ...]
     requires: tuple[str, ...] = ()
+    source: str = ""
+    solution_cells: tuple[str, ...] = ()
+    notebook_sha256: str = ""
+    max_score: int = field(init=False, default=0)
 
-    @property
-    def max_score(self) -> int:
-        """The points available."""
-        return sum(c.points for c in self.checkpoints)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "max_score", sum(c.points for c in self.checkpoints))
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """The whole ``exercises/manifest.json``."""
+
+    exercises: tuple[ExerciseSpec, ...]
+    format: int = 1
+    generated_by: str = "mlcicd course build"
+
+
+#: Reads and writes the manifest: keys are the field names, none left out, none unknown.
+WIRE = Wire(lambda name: name, GradeError, omit_empty=False, forbid_extra=True)
+
+
+def manifest_text(exercises: Iterable[ExerciseSpec | Mapping[str, Any]]) -> str:
+    """Return the manifest's text for ``exercises`` (specs, or entries as plain data).
+
+    Keys are sorted, so that a rebuild that changes nothing writes the same bytes.
+
+    Raises:
+        GradeError: An entry lacks a member the manifest declares, or has one of the
+            wrong type (naming it).
+    """
+    entries = [WIRE.unstructure(e) if isinstance(e, ExerciseSpec) else e for e in exercises]
+    manifest = WIRE.structure({"exercises": entries}, Manifest)
+    return json.dumps(WIRE.unstructure(manifest), indent=2, sort_keys=True) + "\n"
 
 
 def find_manifest(start: Path) -> Path | None:
@@ -92,33 +133,25 @@ def load_manifest(path: Path) -> dict[str, ExerciseSpec]:
     """
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
-        entries = data["exercises"]
-        exercises = {
-            entry["name"]: ExerciseSpec(
-                entry["name"],
-                entry["notebook"],
-                tuple(
-                    CheckpointSpec(
-                        c["id"], int(c["points"]), c["sha256"], c["cell_id"], c.get("after")
-                    )
-                    for c in entry["checkpoints"]
-                ),
-                tuple(str(r) for r in entry.get("requires", ())),
-            )
-            for entry in entries
-        }
+        manifest = WIRE.structure(data, Manifest)
     except OSError as error:
         raise GradeError(
             f"cannot read the exercise manifest ({error.strerror}); pass --manifest, or run "
             "`mlcicd course build` in the course folder to write it",
             path=str(path),
         ) from None
-    except (ValueError, KeyError, TypeError) as error:
+    except ValueError as error:  # JSONDecodeError, UnicodeDecodeError
         raise GradeError(
             f"not an exercise manifest ({type(error).__name__}: {error}); it is written by "
             "`mlcicd course build`",
             path=str(path),
         ) from None
+    except GradeError as error:
+        raise GradeError(
+            f"not an exercise manifest ({error.message}); it is written by `mlcicd course build`",
+            path=str(path),
+        ) from None
+    exercises = {exercise.name: exercise for exercise in manifest.exercises}
     for exercise in exercises.values():
         for spec in exercise.checkpoints:
             try:

@@ -6,16 +6,20 @@ CodePipeline API (``get-pipeline`` output, ``create-pipeline
 ``actionTypeId`` is ``action_type_id``, ``runOrder`` is ``run_order``.
 :func:`from_dict` reads that JSON (bare, or wrapped in ``{"pipeline": ...}``)
 leniently, so that a broken declaration still becomes a model the validator
-can report on; :func:`to_dict` writes the API's JSON back.
+can report on; :func:`to_dict` writes the API's JSON back. Both are the same
+code (:class:`mlcicd.convert.Wire`), driven by the dataclasses below: the field
+order is the order members are written in (``kw_only`` fields are placed on the
+wire without moving in the constructor), and a field with a None default is
+left out while it is None.
 """
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from mlcicd.convert import Wire, camel, wire
 from mlcicd.exceptions import PipelineError
 
 CATEGORIES: tuple[str, ...] = ("Source", "Build", "Deploy", "Test", "Invoke", "Approval", "Compute")
@@ -24,13 +28,39 @@ PIPELINE_TYPES: tuple[str, ...] = ("V1", "V2")
 EXECUTION_MODES: tuple[str, ...] = ("QUEUED", "SUPERSEDED", "PARALLEL")
 
 
+def _int_or(default: int | None) -> Any:
+    # A mistyped number reads as the neutral default: the validator reports it.
+    def read(value: Any, _: Any) -> int | None:
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            return default
+
+    return read
+
+
+def _read_names(items: Any, _: Any) -> tuple[str, ...]:
+    # The API's artifacts are [{"name": ...}]; a bare name is taken as well.
+    return tuple(
+        str(item.get("name", "")) if isinstance(item, Mapping) else str(item)
+        for item in (items or ())
+    )
+
+
+def _write_names(names: tuple[str, ...]) -> list[dict[str, str]]:
+    return [{"name": name} for name in names]
+
+
+_ARTIFACTS = wire(structure=_read_names, unstructure=_write_names)
+
+
 @dataclass(frozen=True)
 class ActionTypeId:
     """``actionTypeId``: what kind of action this is."""
 
-    category: str
-    owner: str
-    provider: str
+    category: str = ""
+    owner: str = ""
+    provider: str = ""
     version: str = "1"
 
 
@@ -50,12 +80,13 @@ class Action:
         role_arn: Role the action assumes.
     """
 
-    name: str
-    action_type_id: ActionTypeId
-    run_order: int = 1
+    name: str = ""
+    action_type_id: ActionTypeId = field(default_factory=ActionTypeId)
+    run_order: int = field(default=1, metadata=wire(structure=_int_or(1)))
     configuration: dict[str, Any] = field(default_factory=dict)
-    input_artifacts: tuple[str, ...] = ()
-    output_artifacts: tuple[str, ...] = ()
+    # The API writes outputs before inputs; keyword-only keeps the constructor's order.
+    output_artifacts: tuple[str, ...] = field(default=(), kw_only=True, metadata=_ARTIFACTS)
+    input_artifacts: tuple[str, ...] = field(default=(), metadata=_ARTIFACTS)
     namespace: str | None = None
     region: str | None = None
     role_arn: str | None = None
@@ -65,7 +96,7 @@ class Action:
 class Stage:
     """One stage: a name and its actions."""
 
-    name: str
+    name: str = ""
     actions: tuple[Action, ...] = ()
 
 
@@ -86,16 +117,17 @@ class Pipeline:
         extra: Other top-level members (``triggers``, ...), kept as given.
     """
 
-    name: str
-    role_arn: str
-    stages: tuple[Stage, ...]
-    artifact_store: dict[str, Any] | None = None
-    artifact_stores: dict[str, Any] | None = None
-    version: int | None = None
+    name: str = ""
+    role_arn: str = ""
+    # Written before the stages, as the API does; keyword-only in the constructor.
+    artifact_store: dict[str, Any] | None = field(default=None, kw_only=True)
+    artifact_stores: dict[str, Any] | None = field(default=None, kw_only=True)
+    stages: tuple[Stage, ...] = ()
+    version: int | None = field(default=None, metadata=wire(structure=_int_or(None)))
     pipeline_type: str | None = None
     execution_mode: str | None = None
-    variables: tuple[dict[str, Any], ...] = ()
-    extra: dict[str, Any] = field(default_factory=dict)
+    variables: tuple[dict[str, Any], ...] = field(default=(), metadata=wire(omit=True))
+    extra: dict[str, Any] = field(default_factory=dict, metadata=wire(rest=True))
 
     def actions(self) -> list[tuple[int, int, Stage, Action]]:
         """Every action with its stage index and action index, in declaration order."""
@@ -106,51 +138,14 @@ class Pipeline:
         ]
 
 
-_KNOWN_TOP = {
-    "name",
-    "roleArn",
-    "stages",
-    "artifactStore",
-    "artifactStores",
-    "version",
-    "pipelineType",
-    "executionMode",
-    "variables",
-}
-
-
-def _names(items: Any) -> tuple[str, ...]:
-    return tuple(
-        str(item.get("name", "")) if isinstance(item, Mapping) else str(item)
-        for item in (items or ())
-    )
-
-
-def _int(value: Any, default: int) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return default
-
-
-def _action(data: Mapping[str, Any]) -> Action:
-    type_id = data.get("actionTypeId") or {}
-    return Action(
-        name=str(data.get("name", "")),
-        action_type_id=ActionTypeId(
-            category=str(type_id.get("category", "")),
-            owner=str(type_id.get("owner", "")),
-            provider=str(type_id.get("provider", "")),
-            version=str(type_id.get("version", "1")),
-        ),
-        run_order=_int(data.get("runOrder", 1), 1),
-        configuration=copy.deepcopy(dict(data.get("configuration") or {})),
-        input_artifacts=_names(data.get("inputArtifacts")),
-        output_artifacts=_names(data.get("outputArtifacts")),
-        namespace=data.get("namespace"),
-        region=data.get("region"),
-        role_arn=data.get("roleArn"),
-    )
+#: Reads and writes every model above: camelCase keys, lenient reading.
+WIRE = Wire(
+    camel,
+    PipelineError,
+    omit_empty=False,
+    skip_bad_items=True,
+    scalars={str: lambda value, _: str(value)},
+)
 
 
 def unwrap(data: Any) -> Mapping[str, Any]:
@@ -174,72 +169,9 @@ def from_dict(data: Any) -> Pipeline:
     Raises:
         PipelineError: ``data`` is not a mapping.
     """
-    decl = unwrap(data)
-    stages = []
-    for stage in decl.get("stages") or ():
-        if not isinstance(stage, Mapping):
-            continue
-        actions = tuple(
-            _action(action) for action in stage.get("actions") or () if isinstance(action, Mapping)
-        )
-        stages.append(Stage(name=str(stage.get("name", "")), actions=actions))
-    return Pipeline(
-        name=str(decl.get("name", "")),
-        role_arn=str(decl.get("roleArn", "")),
-        stages=tuple(stages),
-        artifact_store=copy.deepcopy(decl.get("artifactStore")),
-        artifact_stores=copy.deepcopy(decl.get("artifactStores")),
-        version=decl.get("version"),
-        pipeline_type=decl.get("pipelineType"),
-        execution_mode=decl.get("executionMode"),
-        variables=tuple(copy.deepcopy(decl.get("variables") or ())),
-        extra={k: copy.deepcopy(v) for k, v in decl.items() if k not in _KNOWN_TOP},
-    )
-
-
-def _action_dict(action: Action) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "name": action.name,
-        "actionTypeId": {
-            "category": action.action_type_id.category,
-            "owner": action.action_type_id.owner,
-            "provider": action.action_type_id.provider,
-            "version": action.action_type_id.version,
-        },
-        "runOrder": action.run_order,
-        "configuration": copy.deepcopy(action.configuration),
-        "outputArtifacts": [{"name": name} for name in action.output_artifacts],
-        "inputArtifacts": [{"name": name} for name in action.input_artifacts],
-    }
-    for key, value in (
-        ("namespace", action.namespace),
-        ("region", action.region),
-        ("roleArn", action.role_arn),
-    ):
-        if value is not None:
-            out[key] = value
-    return out
+    return WIRE.structure(unwrap(data), Pipeline)
 
 
 def to_dict(pipeline: Pipeline) -> dict[str, Any]:
     """Write the declaration as the API's JSON (the value of ``"pipeline"``)."""
-    out: dict[str, Any] = {"name": pipeline.name, "roleArn": pipeline.role_arn}
-    if pipeline.artifact_store is not None:
-        out["artifactStore"] = copy.deepcopy(pipeline.artifact_store)
-    if pipeline.artifact_stores is not None:
-        out["artifactStores"] = copy.deepcopy(pipeline.artifact_stores)
-    out["stages"] = [
-        {"name": stage.name, "actions": [_action_dict(a) for a in stage.actions]}
-        for stage in pipeline.stages
-    ]
-    for key, value in (
-        ("version", pipeline.version),
-        ("pipelineType", pipeline.pipeline_type),
-        ("executionMode", pipeline.execution_mode),
-    ):
-        if value is not None:
-            out[key] = value
-    if pipeline.variables:
-        out["variables"] = [copy.deepcopy(v) for v in pipeline.variables]
-    out.update(copy.deepcopy(pipeline.extra))
-    return out
+    return WIRE.unstructure(pipeline)

@@ -31,11 +31,12 @@ import io
 import json
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from mlcicd.convert import ShapeError, Wire, camel, wire
 from mlcicd.exceptions import PipelineError
 from mlcicd.pipeline.execution import (
     FAILED,
@@ -71,7 +72,8 @@ class Outcome:
     """
 
     status: str = SUCCEEDED
-    summary: str | None = None
+    # Written even when None: the file shows every outcome in the same shape.
+    summary: str | None = field(default=None, metadata=wire(omit=False))
 
     def __post_init__(self) -> None:
         if self.status not in (SUCCEEDED, FAILED):
@@ -79,7 +81,7 @@ class Outcome:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data, as the outcomes file writes it."""
-        return {"status": self.status, "summary": self.summary}
+        return OUTCOMES.unstructure(self)
 
 
 Approvals = ApprovalPolicy | Callable[[Stage, Action], str]
@@ -339,73 +341,88 @@ def simulate(
     )
 
 
+def _read_outcomes(value: Any, tp: Any) -> dict[str, Outcome]:
+    # "Failed" is short for {"status": "Failed"}; the mapping form adds a summary.
+    if not isinstance(value, Mapping):
+        raise ShapeError(f"must be a JSON object, not {type(value).__name__}")
+    long = {key: {"status": one} if isinstance(one, str) else one for key, one in value.items()}
+    return OUTCOMES.converter.structure(long, tp)
+
+
+def _read_answer(value: Any, _: Any) -> str:
+    if value not in _ANSWERS:
+        raise ShapeError(f"must be one of {list(_ANSWERS)}, not {value!r}")
+    return str(value)
+
+
+def _read_blue_green(value: Any, tp: Any) -> dict[str, BlueGreen]:
+    settings = OUTCOMES.converter.structure(value, tp)
+    for name, one in settings.items():
+        if not one.e2e_action:
+            raise ShapeError(f"{name}: e2eAction must name the E2E test action")
+    return settings
+
+
+def _strict(kind: type, message: str) -> Any:
+    # A person writes this file: a value of the wrong type is a mistake, not widened.
+    def read(value: Any, _: Any) -> Any:
+        if not isinstance(value, kind):
+            raise ShapeError(f"{message}, not {value!r}")
+        return value
+
+    return read
+
+
 @dataclass(frozen=True)
 class Scenario:
     """A simulation script, as an outcomes file declares it.
 
+    The file is this declaration in JSON (:data:`OUTCOMES` reads and writes it):
+    ``{"actions": {"Test.IntegrationTests": "Failed"}, "approvals": "approve",
+    "blueGreen": {"DeployProduction": {"e2eAction": "E2E"}}}``.
+
     Attributes:
-        outcomes: ``"Stage.Action"`` or action name to its scripted result.
+        outcomes: ``"Stage.Action"`` or action name to its scripted result (``actions``).
         approvals: How every manual approval is answered; None approves.
         blue_green: Stage name to its blue/green settings.
     """
 
-    outcomes: Mapping[str, Outcome]
-    approvals: ApprovalPolicy | None = None
-    blue_green: Mapping[str, BlueGreen] | None = None
+    outcomes: Mapping[str, Outcome] = field(
+        default_factory=dict, metadata=wire("actions", omit=False, structure=_read_outcomes)
+    )
+    approvals: ApprovalPolicy | None = field(default=None, metadata=wire(structure=_read_answer))
+    blue_green: Mapping[str, BlueGreen] = field(
+        default_factory=dict, metadata=wire(structure=_read_blue_green)
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data in the outcomes file's shape."""
-        out: dict[str, Any] = {"actions": {k: v.to_dict() for k, v in self.outcomes.items()}}
-        if self.approvals is not None:
-            out["approvals"] = self.approvals
-        if self.blue_green:
-            out["blueGreen"] = {k: v.to_dict() for k, v in self.blue_green.items()}
-        return out
+        return OUTCOMES.unstructure(self)
 
 
-def _file_outcome(value: Any, key: str, path: str) -> Outcome:
-    # "Failed", or {"status": "Failed", "summary": "..."} to show a summary too.
-    if isinstance(value, Mapping) and set(value) <= {"status", "summary"}:
-        summary = value.get("summary")
-        if summary is not None and not isinstance(summary, str):
-            raise PipelineError("summary must be a string", path=path, location=f"actions.{key}")
-        value, extra = value.get("status", SUCCEEDED), {"summary": summary}
-    else:
-        extra = {}
-    if value not in (SUCCEEDED, FAILED):
-        raise PipelineError(
-            f"an outcome is {SUCCEEDED!r} or {FAILED!r}, not {value!r}",
-            path=path,
-            location=f"actions.{key}",
-        )
-    return Outcome(value, **extra)
-
-
-def _file_blue_green(value: Any, name: str, path: str) -> BlueGreen:
-    where = f"blueGreen.{name}"
-    if not isinstance(value, Mapping) or not set(value) <= {"e2eAction", "rollback"}:
-        raise PipelineError(
-            'expected {"e2eAction": "<action>", "rollback": true}', path=path, location=where
-        )
-    e2e, rollback = value.get("e2eAction"), value.get("rollback", True)
-    if not isinstance(e2e, str) or not e2e:
-        raise PipelineError("e2eAction must name the E2E test action", path=path, location=where)
-    if not isinstance(rollback, bool):
-        raise PipelineError("rollback must be true or false", path=path, location=where)
-    return BlueGreen(e2e, rollback)
+#: Reads and writes outcomes files: camelCase keys, no unknown members, no widening.
+OUTCOMES = Wire(
+    camel,
+    PipelineError,
+    omit_empty=True,
+    forbid_extra=True,
+    located=True,
+    scalars={
+        str: _strict(str, "must be a string"),
+        bool: _strict(bool, "must be true or false"),
+    },
+)
 
 
 def load_outcomes(path: Path) -> Scenario:
     """Read an outcomes file into a :class:`Scenario`.
 
-    The file is JSON: ``{"actions": {"Test.IntegrationTests": "Failed"},
-    "approvals": "approve", "blueGreen": {"DeployProduction": {"e2eAction":
-    "E2E"}}}``; every member is optional, an action's outcome may also be
-    ``{"status": "Failed", "summary": "3 tests failed"}``.
+    Every member is optional; an action's outcome may also be ``{"status":
+    "Failed", "summary": "3 tests failed"}``.
 
     Raises:
         PipelineError: The file cannot be read, is not JSON, or has a member
-            of the wrong shape (the message says which).
+            of the wrong shape (the message says which, at which member).
     """
     name = str(path)
     try:
@@ -416,22 +433,7 @@ def load_outcomes(path: Path) -> Scenario:
         raise PipelineError(f"the outcomes file is not JSON: {error}", path=name) from None
     if not isinstance(data, Mapping):
         raise PipelineError("the outcomes file must hold a JSON object", path=name)
-    unknown = sorted(set(data) - {"actions", "approvals", "blueGreen"})
-    if unknown:
-        raise PipelineError(
-            f"unknown member(s) {unknown}; expected actions, approvals, blueGreen", path=name
-        )
-    actions, blue_green = data.get("actions") or {}, data.get("blueGreen") or {}
-    for member, value in (("actions", actions), ("blueGreen", blue_green)):
-        if not isinstance(value, Mapping):
-            raise PipelineError("must be a JSON object", path=name, location=member)
-    approvals = data.get("approvals")
-    if approvals is not None and approvals not in _ANSWERS:
-        raise PipelineError(
-            f"must be one of {list(_ANSWERS)}, not {approvals!r}", path=name, location="approvals"
-        )
-    return Scenario(
-        outcomes={key: _file_outcome(value, key, name) for key, value in actions.items()},
-        approvals=approvals,
-        blue_green={key: _file_blue_green(value, key, name) for key, value in blue_green.items()},
-    )
+    try:
+        return OUTCOMES.structure(data, Scenario)
+    except PipelineError as error:
+        raise PipelineError(error.message, path=name, location=error.location) from None
