@@ -1,4 +1,4 @@
-"""The one place mlcicd reaches into moto's and botocore's internals.
+"""The one place mlcicd reaches into the internals of moto, botocore and cfn-lint.
 
 moto and botocore document neither of the hooks below, so an upgrade may move
 them without notice. Every use goes through this module, and
@@ -116,3 +116,55 @@ def iam_policy_verdict(
 def iam_policy_permits(policy: Mapping[str, Any], action: str, resource: str) -> bool:
     """Tell whether an IAM identity policy allows ``action`` on ``resource`` (moto's verdict)."""
     return iam_policy_verdict(policy, action, resource) == "PERMITTED"
+
+
+def cfn_lint_decode(
+    text: str,
+) -> tuple[Any, list[tuple[int, int, str]], list[tuple[int, int, str]]]:
+    """Decode a CloudFormation template with cfn-lint's decoder, into plain Python data.
+
+    ``cfnlint.decode.decode_str`` is public; what is read here is not: it returns
+    its own ``dict``/``list``/``str`` subclasses (``cfnlint.decode.node``) carrying
+    ``start_mark``, and the key of a mapping made from a short-form tag (``!Ref``
+    becomes ``{"Ref": ...}``) is a plain ``str``, while every key written in the
+    text is one of its ``str`` subclasses. That is how the tags used are found.
+
+    Args:
+        text: The template (YAML, short forms allowed, or JSON).
+
+    Returns:
+        ``(data, errors, tags)``: the template as plain dicts, lists and scalars
+        (None when it could not be read); cfn-lint's errors as 1-based
+        ``(line, column, message)``; each short form used as ``(line, column, name)``,
+        the name as its long form spells it (``Fn::Sub``, ``Ref``).
+    """
+    from cfnlint.decode import decode_str
+
+    template, matches = decode_str(text)
+    errors = [(m.linenumber, m.columnnumber, str(m.message)) for m in matches]
+    if template is None or errors:
+        return None, errors, []
+    tags: list[tuple[int, int, str]] = []
+    # An explicit stack: cfn-lint allows about 1,000 levels, past Python's recursion limit.
+    root: list[Any] = [None]
+    stack: list[tuple[Any, Any, Any]] = [(template, root, 0)]
+    while stack:
+        value, parent, slot = stack.pop()
+        if isinstance(value, dict):
+            out: Any = {}
+            for key, item in value.items():
+                if type(key) is str:  # made from a tag, not written in the text
+                    mark = getattr(value, "start_mark", None)
+                    line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+                    tags.append((line, column, key))
+                plain = str(key) if isinstance(key, str) else key
+                out[plain] = None
+                stack.append((item, out, plain))
+        elif isinstance(value, list):
+            out = [None] * len(value)
+            stack.extend((item, out, i) for i, item in enumerate(value))
+        else:
+            out = str(value) if isinstance(value, str) else value
+        parent[slot] = out
+    tags.sort()
+    return root[0], errors, tags

@@ -10,9 +10,9 @@ from click.testing import CliRunner
 from jsonschema import Draft202012Validator
 
 from mlcicd.buildspec import dumps
+from mlcicd.buildspec.document import parse
 from mlcicd.buildspec.editor_schema import YAML11_BOOLEANS, json_schema, validate
 from mlcicd.buildspec.lint import lint_text
-from mlcicd.buildspec.document import parse
 from mlcicd.buildspec.recipes import (
     grading_buildspec,
     layered_buildspec,

@@ -170,3 +170,17 @@ def test_a_policy_permits_only_what_moto_calls_permitted(
     action: str, resource: str, verdict: str
 ) -> None:
     assert internals.iam_policy_permits(POLICY, action, resource) is (verdict == "PERMITTED")
+
+
+def test_cfn_lint_still_tells_short_form_keys_from_written_ones() -> None:
+    pytest.importorskip("cfnlint")
+    cfn_lint = f"cfn-lint {version('cfn-lint')}"
+    data, errors, tags = internals.cfn_lint_decode("a: !Ref B\nc: {Ref: D}\ne: !GetAtt F.G\n")
+    assert (data, errors) == (
+        {"a": {"Ref": "B"}, "c": {"Ref": "D"}, "e": {"Fn::GetAtt": ["F", "G"]}},
+        [],
+    ), f"{cfn_lint}: decode_str reads short forms differently: update mlcicd.internals"
+    assert tags == [(1, 4, "Ref"), (3, 4, "Fn::GetAtt")], (
+        f"{cfn_lint}: keys made from a short-form tag are no longer plain str (or lost "
+        "start_mark): update mlcicd.internals.cfn_lint_decode (pipeline templates use it)"
+    )

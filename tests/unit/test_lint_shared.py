@@ -66,9 +66,7 @@ def test_the_iac_linter_gives_core_findings() -> None:
     pytest.importorskip("cfnlint")
     from mlcicd.iac.lint import lint_template
 
-    template = {
-        "Resources": {"Bucket": {"Type": "AWS::S3::Bucket", "Properties": {"Nonsense": 1}}}
-    }
+    template = {"Resources": {"Bucket": {"Type": "AWS::S3::Bucket", "Properties": {"Nonsense": 1}}}}
     found = lint_template(template)
     assert found and all(isinstance(f, Finding) for f in found)
     assert any(f.severity == Severity.ERROR and "Bucket" in f.location for f in found)

@@ -3,11 +3,16 @@
 :func:`parse` turns text into a :class:`Document`: the plain data a YAML 1.1
 loader gives (what CodeBuild reads: ``yes`` is ``True``, ``3.10`` is the float
 ``3.1``), the 1-based line and column of every key and value, and the duplicate
-keys YAML itself would hide. It reads the event stream of ruamel.yaml and builds
-the tree itself, so that it can stop early and explain why on hostile input:
-files over :data:`MAX_BYTES`, nesting deeper than :data:`MAX_DEPTH`, aliases
-that expand past :data:`MAX_NODES` ("billion laughs"), bytes that are not
-UTF-8, tabs used as indentation. Each stop is a
+keys YAML itself would hide.
+
+ruamel.yaml does the YAML: its Composer builds the node graph (each node with its
+``start_mark``), its YAML 1.1 resolver tags each plain scalar and its
+``SafeConstructor`` types it. This module only walks the composed nodes, to
+record positions, the text of typed scalars and duplicate keys, and to stop early
+and explain why on hostile input: files over :data:`MAX_BYTES`, nesting deeper
+than :data:`MAX_DEPTH` (stopped while composing, before ruamel's recursion goes
+deeper), aliases that expand past :data:`MAX_NODES` ("billion laughs"), bytes
+that are not UTF-8, tabs used as indentation. Each stop is a
 :class:`~mlcicd.exceptions.BuildspecError` naming ``path:line:column`` and the
 lint rule code, in time and memory bounded by those limits.
 
@@ -16,28 +21,39 @@ lint rule code, in time and memory bounded by those limits.
 
 from __future__ import annotations
 
-import math
-import re
-from collections.abc import Iterator
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
 from ruamel.yaml import YAML
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.events import (
-    AliasEvent,
-    CollectionEndEvent,
-    DocumentStartEvent,
-    Event,
-    MappingStartEvent,
-    ScalarEvent,
-    SequenceStartEvent,
-)
-from ruamel.yaml.nodes import ScalarNode
+from ruamel.yaml.composer import Composer
+from ruamel.yaml.constructor import ConstructorError, SafeConstructor
+from ruamel.yaml.error import MantissaNoDotYAML1_1Warning, MarkedYAMLError, StreamMark, YAMLError
+from ruamel.yaml.events import AliasEvent, MappingStartEvent, SequenceStartEvent, StreamEndEvent
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.resolver import VersionedResolver
 
 from mlcicd.buildspec.scanner import TabScanner
 from mlcicd.exceptions import BuildspecError
+
+__all__ = [
+    "ALIAS_BOMB",
+    "DUPLICATE_KEY",
+    "ENCODING",
+    "MAX_BYTES",
+    "MAX_DEPTH",
+    "MAX_NODES",
+    "SYNTAX",
+    "TAB",
+    "TOO_DEEP",
+    "TOO_LARGE",
+    "AliasNode",
+    "Document",
+    "Duplicate",
+    "KeyPath",
+    "Node",
+    "parse",
+]
 
 #: Largest buildspec read, in bytes (real ones are a few KiB).
 MAX_BYTES = 1024 * 1024
@@ -60,34 +76,111 @@ SYNTAX, DUPLICATE_KEY, TAB, ENCODING, TOO_LARGE, TOO_DEEP, ALIAS_BOMB = (
 #: A key or index path from the document root, e.g. ``("phases", "build", "commands", 0)``.
 KeyPath = tuple[str | int, ...]
 
-_MERGE_TAG = "tag:yaml.org,2002:merge"
-_SEXAGESIMAL = re.compile(r"^[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?$")
-# CodeBuild reads YAML 1.1, where ``yes``/``on`` are booleans and ``010`` is octal.
-_RESOLVER = VersionedResolver(version=(1, 1))
+_CORE = "tag:yaml.org,2002:"
+_STR, _MERGE = _CORE + "str", _CORE + "merge"
+# Tags the safe constructor types; any other YAML tag (timestamp, binary, ...) stays
+# text, as CodeBuild passes it to the shell.
+_TYPED = frozenset(_CORE + name for name in ("null", "bool", "int", "float"))
 
 
-@dataclass(frozen=True)
-class Node:
-    """One node of the positioned tree, as written in the file (aliases not expanded).
+class AliasNode(Node):
+    """Where an alias (``*name``) is written; ``value`` is the shared node it names.
 
-    Attributes:
-        kind: ``"mapping"``, ``"sequence"``, ``"scalar"`` or ``"alias"``.
-        line: 1-based line where the node starts.
-        column: 1-based column where the node starts.
-        value: The scalar's data (``kind == "scalar"``); None otherwise.
-        raw: The scalar exactly as written, before YAML typed it (``"3.10"``).
-        tag: The resolved YAML tag of a scalar, e.g. ``tag:yaml.org,2002:float``.
-        items: Mapping: alternating key, value nodes; sequence: the items;
-            alias: the one node it names.
+    ruamel.yaml's Composer returns the named node itself for an alias; the wrapper
+    keeps the alias's own position, which the "billion laughs" error points at.
     """
 
-    kind: str
-    line: int
-    column: int
-    value: Any = None
-    raw: str = ""
-    tag: str = ""
-    items: tuple[Node, ...] = field(default=(), compare=False, repr=False)
+    __slots__ = ()
+    id = "alias"
+
+
+class _Stop(Exception):
+    """A limit or rule hit while composing; :func:`parse` adds the path."""
+
+    def __init__(self, code: str, message: str, mark: StreamMark) -> None:
+        super().__init__(message)
+        self.code, self.message, self.mark = code, message, mark
+
+
+class _Resolver11(VersionedResolver):
+    """The YAML 1.1 resolver, whatever ``%YAML`` directive the file carries.
+
+    CodeBuild reads buildspecs as YAML 1.1 (``yes`` is true, ``010`` is octal);
+    ruamel would switch to 1.2 rules on a ``%YAML 1.2`` line.
+    """
+
+    @property
+    def processing_version(self) -> Any:
+        return (1, 1)
+
+
+class _Composer(Composer):
+    """ruamel.yaml's Composer, bounding depth and keeping alias positions.
+
+    It overrides the Composer's own hooks (``compose_node``, ``compose_document``
+    and the ``parser``/``resolver`` lookups), as :class:`TabScanner` does the
+    scanner's; tests/unit/test_buildspec_document.py pins what they do (depth,
+    aliases, a second document), so an upgrade that changes them fails there.
+    """
+
+    def __init__(self, loader: Any = None) -> None:
+        super().__init__(loader)
+        self.warn_double_anchors = False  # YAML allows redefining an anchor
+        self.open = 0
+        self._parser: Any = None
+        self._resolver: Any = None
+
+    # ruamel looks both up through properties of the YAML instance on every event;
+    # one instance serves one document here, so they are looked up once (about 5% of parse).
+    @property
+    def parser(self) -> Any:
+        if self._parser is None:
+            self._parser = super().parser
+        return self._parser
+
+    @property
+    def resolver(self) -> Any:
+        if self._resolver is None:
+            self._resolver = super().resolver
+        return self._resolver
+
+    def compose_document(self) -> Any:
+        node = super().compose_document()
+        if not self.parser.check_event(StreamEndEvent):
+            raise _Stop(
+                SYNTAX,
+                "more than one YAML document (a second `---`); "
+                "a buildspec is one document: remove the extra `---`",
+                self.parser.peek_event().start_mark,
+            )
+        return node
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        event = self.parser.peek_event()
+        if isinstance(event, AliasEvent):
+            target = self.anchors.get(event.anchor)
+            # A collection still open (no end mark yet) is an ancestor: the alias
+            # would make the data contain itself.
+            if target is None or target.end_mark is None:
+                raise _Stop(SYNTAX, f"unknown alias *{event.anchor}", event.start_mark)
+            shared = super().compose_node(parent, index)
+            return AliasNode(shared.ctag, shared, event.start_mark, event.end_mark)
+        if not isinstance(event, MappingStartEvent | SequenceStartEvent):
+            return super().compose_node(parent, index)
+        # Checked before ruamel recurses into the collection, so a 10,000-deep
+        # document stops here, at the first level past the limit.
+        if self.open >= MAX_DEPTH:
+            raise _Stop(TOO_DEEP, _TOO_DEEP_MESSAGE, event.start_mark)
+        self.open += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.open -= 1
+
+
+_TOO_DEEP_MESSAGE = (
+    f"nesting deeper than {MAX_DEPTH} levels; no buildspec needs this: flatten the document"
+)
 
 
 @dataclass(frozen=True)
@@ -111,7 +204,8 @@ class Document:
 
     Attributes:
         path: The file name used in messages.
-        root: The positioned tree, or None for an empty document.
+        root: The composed tree (ruamel.yaml's nodes; marks are 0-based), aliases
+            as :class:`AliasNode`, or None for an empty document.
         data: Plain dicts, lists and scalars, as CodeBuild's YAML 1.1 reader sees them.
         values: Path to (line, column) of each value (the root is ``()``).
         keys: Path to (line, column) of each mapping key.
@@ -137,6 +231,10 @@ class Document:
 
 def _error(message: str, path: str, line: int, column: int, code: str) -> BuildspecError:
     return BuildspecError(message, path=path, line=line, column=column, code=code)
+
+
+def _at(node: Node) -> tuple[int, int]:
+    return node.start_mark.line + 1, node.start_mark.column + 1
 
 
 def _decode(text: str | bytes, path: str) -> str:
@@ -168,215 +266,178 @@ def _decode(text: str | bytes, path: str) -> str:
         ) from None
 
 
-def _scalar(tag: str, raw: str) -> Any:
-    """Type one plain scalar as YAML 1.1 does."""
-    kind = tag.rsplit(":", 1)[-1]
-    text = raw.replace("_", "")
-    if kind == "null":
-        return None
-    if kind == "bool":
-        return raw.lower() in ("yes", "true", "on", "y")
-    if kind == "int":
-        sign = -1 if text.startswith("-") else 1
-        digits = text.lstrip("+-")
-        if ":" in digits:
-            return sign * _base60(digits)
-        for prefix, base in (("0b", 2), ("0x", 16), ("0o", 8)):
-            if digits.lower().startswith(prefix):
-                return sign * int(digits[2:], base)
-        return sign * int(digits, 8 if len(digits) > 1 and digits.startswith("0") else 10)
-    if kind == "float":
-        lowered = text.lower()
-        if lowered.lstrip("+-") == ".inf":
-            return -math.inf if lowered.startswith("-") else math.inf
-        if lowered == ".nan":
-            return math.nan
-        if _SEXAGESIMAL.match(text):
-            sign = -1.0 if text.startswith("-") else 1.0
-            return sign * float(_base60(text.lstrip("+-")))
-        return float(text)
-    # Timestamps and the rest stay text, as CodeBuild passes them to the shell.
-    return raw
-
-
-def _base60(digits: str) -> float:
-    total: float = 0
-    for part in digits.split(":"):
-        total = total * 60 + float(part)
-    return int(total) if total.is_integer() and "." not in digits else total
-
-
-def _events(text: str, path: str) -> Iterator[Event]:
+def _yaml() -> YAML:
     yaml = YAML(typ="safe", pure=True)
     yaml.version = (1, 1)
     yaml.Scanner = TabScanner  # tabs between words are YAML 1.2's blanks, not errors
-    try:
-        yield from yaml.parse(text)
-    except MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        lines = text.splitlines()
-        source = lines[line - 1] if 0 < line <= len(lines) else ""
-        indent = source[: len(source) - len(source.lstrip(" \t"))]
-        if "\t" in indent:
-            raise _error(
-                "tab character in indentation; YAML indents with spaces only: "
-                "replace the tab with spaces",
-                path,
-                line,
-                indent.index("\t") + 1,
-                TAB,
-            ) from None
-        problem = " ".join(str(error.problem or error.context or "invalid YAML").split())
-        raise _error(
-            f"YAML syntax error: {problem}; fix the YAML (check indentation and quotes)",
+    yaml.Resolver = _Resolver11
+    yaml.Composer = _Composer
+    return yaml
+
+
+def _syntax_error(error: MarkedYAMLError, text: str, path: str) -> BuildspecError:
+    """BS003 when the line the error is on is indented with a tab, else BS001."""
+    mark = error.problem_mark or error.context_mark
+    line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    lines = text.splitlines()
+    source = lines[line - 1] if 0 < line <= len(lines) else ""
+    indent = source[: len(source) - len(source.lstrip(" \t"))]
+    if "\t" in indent:
+        return _error(
+            "tab character in indentation; YAML indents with spaces only: "
+            "replace the tab with spaces",
             path,
             line,
-            column,
-            SYNTAX,
-        ) from None
+            indent.index("\t") + 1,
+            TAB,
+        )
+    problem = " ".join(str(error.problem or error.context or "invalid YAML").split())
+    return _error(
+        f"YAML syntax error: {problem}; fix the YAML (check indentation and quotes)",
+        path,
+        line,
+        column,
+        SYNTAX,
+    )
+
+
+def _compose(text: str, path: str) -> tuple[Node | None, SafeConstructor]:
+    """The composed root node, and a safe constructor reading YAML 1.1 for its scalars."""
+    yaml = _yaml()
+    try:
+        root = yaml.compose(text)
+    except _Stop as stop:
+        line, column = stop.mark.line + 1, stop.mark.column + 1
+        raise _error(stop.message, path, line, column, stop.code) from None
+    except MarkedYAMLError as error:
+        raise _syntax_error(error, text, path) from None
     except YAMLError as error:
         raise _error(f"YAML syntax error: {error}", path, 1, 1, SYNTAX) from None
-
-
-def _tree(text: str, path: str) -> Node | None:
-    """Build the positioned tree from the event stream, bounding depth."""
-    # Open collections: (kind, line, column, anchor, items so far).
-    stack: list[tuple[str, int, int, str | None, list[Node]]] = []
-    # An anchor is usable once its node is complete, so no alias can name its own parent.
-    anchors: dict[str, Node] = {}
-    root: Node | None = None
-    documents = 0
-    for event in _events(text, path):
-        line, column = event.start_mark.line + 1, event.start_mark.column + 1
-        if isinstance(event, DocumentStartEvent):
-            documents += 1
-            if documents > 1:
-                raise _error(
-                    "more than one YAML document (a second `---`); "
-                    "a buildspec is one document: remove the extra `---`",
-                    path,
-                    line,
-                    column,
-                    SYNTAX,
-                )
-            continue
-        if isinstance(event, MappingStartEvent | SequenceStartEvent):
-            if len(stack) >= MAX_DEPTH:
-                raise _error(
-                    f"nesting deeper than {MAX_DEPTH} levels; no buildspec needs this: "
-                    "flatten the document",
-                    path,
-                    line,
-                    column,
-                    TOO_DEEP,
-                )
-            kind = "mapping" if isinstance(event, MappingStartEvent) else "sequence"
-            stack.append((kind, line, column, event.anchor, []))
-            continue
-        anchor = None
-        if isinstance(event, CollectionEndEvent):
-            kind, start_line, start_column, anchor, items = stack.pop()
-            node = Node(kind, start_line, start_column, items=tuple(items))
-        elif isinstance(event, AliasEvent):
-            if event.anchor not in anchors:
-                raise _error(f"unknown alias *{event.anchor}", path, line, column, SYNTAX)
-            node = Node("alias", line, column, items=(anchors[event.anchor],))
-        elif isinstance(event, ScalarEvent):
-            anchor = event.anchor
-            node = _scalar_node(event, line, column, path)
-        else:
-            continue
-        if anchor:
-            anchors[anchor] = node
-        if stack:
-            stack[-1][4].append(node)
-        else:
-            root = node
-    return root
-
-
-def _scalar_node(event: ScalarEvent, line: int, column: int, path: str) -> Node:
-    if event.tag not in (None, "!"):
-        # Explicit tags (``!Ref``, ``!!binary``) mean nothing to CodeBuild.
-        if not str(event.tag).startswith("tag:yaml.org,2002:"):
-            raise _error(
-                f"unknown YAML tag {event.tag}; CodeBuild does not read tags: "
-                "remove it or quote the value",
-                path,
-                line,
-                column,
-                SYNTAX,
-            )
-        tag = str(event.tag)
-    elif event.implicit[0]:
-        tag = str(_RESOLVER.resolve(ScalarNode, event.value, (True, False)))
-    else:
-        tag = "tag:yaml.org,2002:str"
-    return Node("scalar", line, column, _scalar(tag, event.value), event.value, tag)
+    return root, yaml.constructor
 
 
 @dataclass
-class _Builder:
-    """Expands the tree into plain data and position tables, counting every node."""
+class _Walker:
+    """Expands the composed nodes into plain data and position tables, counting every node."""
 
     path: str
+    constructor: SafeConstructor
     values: dict[KeyPath, tuple[int, int]] = field(default_factory=dict)
     keys: dict[KeyPath, tuple[int, int]] = field(default_factory=dict)
     raws: dict[KeyPath, str] = field(default_factory=dict)
     duplicates: list[Duplicate] = field(default_factory=list)
     count: int = 0
-    alias: Node | None = None
+    depth: int = 0
+    alias: AliasNode | None = None
 
-    def build(self, node: Node, where: KeyPath) -> Any:
+    def _stop(self, node: Node, code: str, message: str) -> BuildspecError:
+        # Inside an alias, point at the outermost alias: that is what to remove.
+        return _error(message, self.path, *_at(self.alias or node), code)
+
+    def walk(self, node: Node, where: KeyPath) -> Any:
         self.count += 1
         if self.count > MAX_NODES:
-            at = self.alias or node
-            raise _error(
+            raise self._stop(
+                node,
+                ALIAS_BOMB,
                 f"document expands to more than {MAX_NODES} nodes (aliases multiply); "
                 "this looks like a 'billion laughs' document: remove the aliases",
-                self.path,
-                at.line,
-                at.column,
-                ALIAS_BOMB,
             )
-        if node.kind == "alias":
+        if isinstance(node, AliasNode):
             outer, self.alias = self.alias, self.alias or node
             try:
-                return self.build(node.items[0], where)
+                return self.walk(node.value, where)
             finally:
                 self.alias = outer
-        self.values[where] = (node.line, node.column)
-        if node.kind == "scalar":
-            if node.tag != "tag:yaml.org,2002:str":
-                self.raws[where] = node.raw
-            return node.value
-        if node.kind == "sequence":
-            return [self.build(item, (*where, i)) for i, item in enumerate(node.items)]
-        return self._mapping(node, where)
+        self.values[where] = _at(node)
+        if isinstance(node, ScalarNode):
+            return self._scalar(node, where)
+        # Aliases can nest what the composer bounded; keep the expanded data bounded too.
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                raise self._stop(node, TOO_DEEP, _TOO_DEEP_MESSAGE)
+            if isinstance(node, SequenceNode):
+                return [self.walk(item, (*where, i)) for i, item in enumerate(node.value)]
+            return self._mapping(node, where)
+        finally:
+            self.depth -= 1
 
-    def _mapping(self, node: Node, where: KeyPath) -> dict[Any, Any]:
+    def _scalar(self, node: ScalarNode, where: KeyPath | None) -> Any:
+        """The scalar's data; its text goes to ``raws`` at ``where`` (None: a key) if typed."""
+        tag = node.tag
+        if tag == _STR:
+            return node.value
+        if not tag.startswith(_CORE):
+            # Explicit application tags (``!Ref``) mean nothing to CodeBuild.
+            raise _error(
+                f"unknown YAML tag {tag}; CodeBuild does not read tags: "
+                "remove it or quote the value",
+                self.path,
+                *_at(node),
+                SYNTAX,
+            )
+        if where is not None:
+            self.raws[where] = node.value
+        if tag not in _TYPED:
+            return node.value
+        try:
+            with warnings.catch_warnings():
+                # ruamel warns on a YAML 1.1 float without a dot (1e5); the linter says
+                # what matters about numbers (BS019), and CodeBuild reads it as a float.
+                warnings.simplefilter("ignore", MantissaNoDotYAML1_1Warning)
+                return self.constructor.construct_object(node)
+        except (ConstructorError, ValueError, KeyError):
+            # Only an explicit tag can get here (``!!int abc``): the resolver matched the rest.
+            raise _error(
+                f"{node.value!r} is not a valid {tag.removeprefix(_CORE)}: "
+                "remove the tag or fix the value",
+                self.path,
+                *_at(node),
+                SYNTAX,
+            ) from None
+
+    def _key(self, node: Node) -> Any:
+        # Keys are scalars in any buildspec; a complex key is kept as its kind.
+        self.count += 1
+        if isinstance(node, AliasNode):
+            node = node.value
+        if isinstance(node, ScalarNode):
+            return self._scalar(node, None)
+        return f"<{node.id}>"
+
+    def _mapping(self, node: MappingNode, where: KeyPath) -> dict[Any, Any]:
         out: dict[Any, Any] = {}
+        merges = [value for key, value in node.value if key.tag == _MERGE]
+        if merges:
+            out = self._merged(merges, where)
+            self.values[where] = _at(node)
         explicit: set[Any] = set()
-        for key_node, value_node in zip(node.items[::2], node.items[1::2], strict=True):
-            if key_node.kind == "scalar" and key_node.tag == _MERGE_TAG:
-                # ``<<: *defaults``: YAML 1.1 merge; keys written here win.
-                merged = self.build(value_node, where)
-                for part in merged if isinstance(merged, list) else [merged]:
-                    if isinstance(part, dict):
-                        out.update({k: v for k, v in part.items() if k not in explicit})
+        for key_node, value_node in node.value:
+            if key_node.tag == _MERGE:
                 continue
-            # Keys are scalars in any buildspec; a complex key is kept as its text.
-            self.count += 1
-            key = key_node.value if key_node.kind == "scalar" else f"<{key_node.kind}>"
+            key = self._key(key_node)
             here = (*where, key)
             if key in explicit:
-                self.duplicates.append(
-                    Duplicate(here, self.keys[here], (key_node.line, key_node.column))
-                )
+                self.duplicates.append(Duplicate(here, self.keys[here], _at(key_node)))
             explicit.add(key)
-            self.keys[here] = (key_node.line, key_node.column)
-            out[key] = self.build(value_node, here)
+            self.keys[here] = _at(key_node)
+            out[key] = self.walk(value_node, here)
+        return out
+
+    def _merged(self, merges: list[Node], where: KeyPath) -> dict[Any, Any]:
+        """The keys ``<<: *defaults`` (YAML 1.1 merge) brings; keys written here win.
+
+        Of several merged mappings (``<<: [*a, *b]``), the first that has a key wins,
+        as the merge spec (and ruamel's SafeConstructor) says.
+        """
+        out: dict[Any, Any] = {}
+        for merge in merges:
+            merged = self.walk(merge, where)
+            parts = merged if isinstance(merged, list) else [merged]
+            for part in parts:
+                if isinstance(part, dict):
+                    out.update({k: v for k, v in part.items() if k not in out})
         return out
 
 
@@ -396,15 +457,15 @@ def parse(text: str | bytes, *, path: str = "<string>") -> Document:
             :data:`MAX_NODES`; ``code`` is the lint rule code.
     """
     source = _decode(text, path)
-    root = _tree(source, path)
-    builder = _Builder(path)
-    data = None if root is None else builder.build(root, ())
+    root, constructor = _compose(source, path)
+    walker = _Walker(path, constructor)
+    data = None if root is None else walker.walk(root, ())
     return Document(
         path=path,
         root=root,
         data=data,
-        values=builder.values,
-        keys=builder.keys,
-        raws=builder.raws,
-        duplicates=tuple(builder.duplicates),
+        values=walker.values,
+        keys=walker.keys,
+        raws=walker.raws,
+        duplicates=tuple(walker.duplicates),
     )

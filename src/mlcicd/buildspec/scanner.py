@@ -9,7 +9,7 @@ consumes such tabs (keeping them in the value, as YAML 1.2 does) and leaves
 tabs in indentation to fail as before.
 
 The two methods overridden are ruamel.yaml's own scanner hooks (``scan_plain_spaces``
-and ``scan_to_next_token``); ``tests/unit/test_buildspec_load.py`` pins their
+and ``scan_to_next_token``); ``tests/unit/test_buildspec_document.py`` pins their
 behaviour, so an upgrade that changes them fails there with a clear message.
 """
 
@@ -30,7 +30,7 @@ class TabScanner(Scanner):
         """Whether something other than blanks precedes the reader on this line."""
         reader = self.reader
         buffer, pointer = reader.buffer, reader.pointer
-        start = max(buffer.rfind(c, 0, pointer) for c in "\r\n") + 1
+        start = max(buffer.rfind("\n", 0, pointer), buffer.rfind("\r", 0, pointer)) + 1
         return bool(buffer[start:pointer].strip(" \t"))
 
     def scan_plain_spaces(self, indent: Any, start_mark: Any) -> Any:

@@ -8,162 +8,31 @@ resource to the API's shape and reads it with
 :func:`~mlcicd.pipeline.model.from_dict`, so a template can be validated, simulated
 and drawn like a ``get-pipeline`` declaration.
 
-The YAML short forms (``!Ref``, ``!Sub``, ``!GetAtt``, ...) are read into the long
-forms (``{"Ref": ...}``, ``{"Fn::Sub": ...}``) that JSON templates use, so both
-formats give the same data. An intrinsic that cannot be resolved without
+The text is read by :func:`mlcicd.pipeline.template.load_template` (short forms
+in long form, reading bounded). An intrinsic that cannot be resolved without
 deploying becomes a readable placeholder (:func:`placeholder`), such as
 ``${Ref:ArtifactBucket}`` or ``${GetAtt:PipelineRole.Arn}``.
-
-Templates come from anywhere, so reading is bounded: ruamel.yaml's safe
-loader (no Python objects), at most :data:`MAX_BYTES` of text, and at most
-:data:`MAX_NODES` values once aliases are expanded.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
-
-from ruamel.yaml import YAML
-from ruamel.yaml.constructor import SafeConstructor
-from ruamel.yaml.error import YAMLError
-from ruamel.yaml.nodes import Node, ScalarNode, SequenceNode
 
 from mlcicd.exceptions import PipelineError
 from mlcicd.pipeline.model import Pipeline, from_dict, to_dict
 
-#: Largest template read, in bytes (CloudFormation itself takes at most 1 MB from S3).
-MAX_BYTES = 5 * 1024 * 1024
-#: Most values a template may expand to, aliases included ("billion laughs").
-MAX_NODES = 1_000_000
+# The loader moved to its own module; its names stay importable from here, as before.
+from mlcicd.pipeline.template import FN_TAGS as FN_TAGS
+from mlcicd.pipeline.template import MAX_BYTES as MAX_BYTES
+from mlcicd.pipeline.template import MAX_NODES as MAX_NODES
+from mlcicd.pipeline.template import load_template
+
 #: The resource type read.
 PIPELINE_TYPE = "AWS::CodePipeline::Pipeline"
 
-#: Short-form tags whose long form is ``Fn::<name>``.
-FN_TAGS: tuple[str, ...] = (
-    "And",
-    "Base64",
-    "Cidr",
-    "Equals",
-    "FindInMap",
-    "GetAZs",
-    "If",
-    "ImportValue",
-    "Join",
-    "Length",
-    "Not",
-    "Or",
-    "Select",
-    "Split",
-    "Sub",
-    "ToJsonString",
-    "Transform",
-)
-
 _NO_VALUE = {"Ref": "AWS::NoValue"}
-
-
-class _TemplateConstructor(SafeConstructor):
-    """The safe constructor plus CloudFormation's short-form tags.
-
-    A subclass, because ``add_constructor`` on ruamel's own SafeConstructor would
-    change every safe loader in the process.
-    """
-
-
-def _construct(constructor: SafeConstructor, node: Node) -> Any:
-    if isinstance(node, ScalarNode):
-        return constructor.construct_scalar(node)
-    if isinstance(node, SequenceNode):
-        return constructor.construct_sequence(node, deep=True)
-    return constructor.construct_mapping(node, deep=True)
-
-
-def _long_form(key: str) -> Callable[[SafeConstructor, Node], dict[str, Any]]:
-    def construct(constructor: SafeConstructor, node: Node) -> dict[str, Any]:
-        return {key: _construct(constructor, node)}
-
-    return construct
-
-
-def _get_att(constructor: SafeConstructor, node: Node) -> dict[str, Any]:
-    value = _construct(constructor, node)
-    if isinstance(value, str):
-        # "!GetAtt Role.Arn": the logical id never contains a dot, the attribute may.
-        resource, _, attribute = value.partition(".")
-        value = [resource, attribute]
-    return {"Fn::GetAtt": value}
-
-
-_TemplateConstructor.add_constructor("!Ref", _long_form("Ref"))
-_TemplateConstructor.add_constructor("!Condition", _long_form("Condition"))
-_TemplateConstructor.add_constructor("!GetAtt", _get_att)
-for _name in FN_TAGS:
-    _TemplateConstructor.add_constructor(f"!{_name}", _long_form(f"Fn::{_name}"))
-
-
-def _yaml() -> YAML:
-    yaml = YAML(typ="safe", pure=True)
-    yaml.Constructor = _TemplateConstructor
-    return yaml
-
-
-def load_template(text: str | bytes, *, path: str = "<template>") -> Any:
-    """Parse template text (JSON or YAML) into plain data, intrinsics in long form.
-
-    Args:
-        text: The template.
-        path: Shown in error messages.
-
-    Returns:
-        The parsed document.
-
-    Raises:
-        PipelineError: Too large, not UTF-8, not YAML or JSON, or expanding
-            past :data:`MAX_NODES` values.
-    """
-    if len(text) > MAX_BYTES:
-        raise PipelineError(
-            f"the template is {len(text)} characters long; at most {MAX_BYTES} are read",
-            path=path,
-        )
-    if isinstance(text, bytes):
-        try:
-            text = text.decode("utf-8-sig")
-        except UnicodeDecodeError as error:
-            raise PipelineError(f"not UTF-8 text: {error}", path=path) from None
-    try:
-        # JSON first: it is faster, and JSON that YAML 1.2 would also read gives the same data.
-        data = json.loads(text)
-    except ValueError:
-        try:
-            data = _yaml().load(text)
-        except YAMLError as error:
-            raise PipelineError(f"neither JSON nor YAML: {str(error).strip()}", path=path) from None
-        except RecursionError:
-            raise PipelineError("the template is nested too deeply", path=path) from None
-    except RecursionError:
-        raise PipelineError("the template is nested too deeply", path=path) from None
-    _check_size(data, path)
-    return data
-
-
-def _check_size(data: Any, path: str) -> None:
-    # An explicit stack rather than recursion: the walk must stay bounded on hostile data.
-    count, stack = 0, [data]
-    while stack:
-        value = stack.pop()
-        count += 1
-        if count > MAX_NODES:
-            raise PipelineError(
-                f"the template expands to more than {MAX_NODES} values (YAML aliases?)",
-                path=path,
-            )
-        if isinstance(value, Mapping):
-            stack.extend(value.values())
-        elif isinstance(value, list):
-            stack.extend(value)
 
 
 def is_intrinsic(value: Any) -> bool:
