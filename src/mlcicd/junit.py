@@ -52,8 +52,26 @@ class _TestCase(junitparser.TestCase):
     file = junitparser.Attr()
 
 
+class _Written(junitparser.Attr):
+    """An XML attribute read as written, under another Python name."""
+
+    def __init__(self, xml_name: str) -> None:
+        self._xml_name = xml_name
+
+    @property
+    def name(self) -> str:  # type: ignore[override]
+        return self._xml_name
+
+    @name.setter
+    def name(self, key: str) -> None:
+        # junitparser names each declared attribute after its Python name: keep the XML one.
+        pass
+
+
 class _TestSuite(junitparser.TestSuite):
     testcase = _TestCase
+    # The suite's time as written: junitparser's own ``time`` sums the cases when it is absent.
+    written_time = _Written("time")
 
 
 class _JUnitXml(junitparser.JUnitXml):
@@ -91,10 +109,15 @@ class Case:
 
 @dataclass(frozen=True)
 class Suite:
-    """One ``<testsuite>`` and the cases directly in it (nested suites come after it)."""
+    """One ``<testsuite>`` and the cases directly in it (nested suites come after it).
+
+    ``time`` is the suite's own ``time`` attribute in seconds (pytest: the wall time
+    of the session); 0 when the report gives none, or none that is a number.
+    """
 
     name: str
     cases: tuple[Case, ...]
+    time: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -187,7 +210,11 @@ def _read(file: str | IO[bytes], source: str) -> Report:
 
 def _suites(suite: _TestSuite, source: str) -> list[Suite]:
     cases = tuple(_case(case, source) for case in suite.iterchildren(_TestCase))
-    found = [Suite(suite.name or "", cases)]
+    try:  # informative only: a suite time that is not a number is not worth refusing a report
+        seconds = float(suite.written_time or 0.0)
+    except ValueError:
+        seconds = 0.0
+    found = [Suite(suite.name or "", cases, seconds if math.isfinite(seconds) else 0.0)]
     for nested in suite.testsuites():
         found += _suites(nested, source)
     return found

@@ -19,6 +19,11 @@ failure (not "not written yet", not "cannot be graded"), that shares no solution
 line and no 30-character span with the exercise's solution code; and every
 other checkpoint of the exercise that receives a replaced object must still pass,
 so the mutant tests that checkpoint and only that one.
+
+A graded run of a wrong answer takes up to a second (moto, a pytest process, jsii),
+and several tests read the same run: the mutant test here, and an exercise's tests
+of what the line says. :func:`graded_once` runs each (checkpoint, objects) once
+per process and hands every such test the same outcome.
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ from typing import Any
 import nbformat
 import pytest
 
-from mlcicd.course.checkpoint import evaluate, registered
+from mlcicd.course.checkpoint import evaluate, get_check, registered
 from mlcicd.course.notebook import solution_regions
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -59,6 +64,26 @@ class Wrong:
     checkpoint: str
     mistake: str
     objects: Mapping[str, Any] = field(repr=False)
+
+
+#: (checkpoint id, its check, each (name, object)) -> (passed, line), and the check and
+#: objects themselves: kept alive, so an id in a key is never reused by another object.
+_GRADED: dict[tuple[Any, ...], tuple[tuple[bool, str], tuple[Any, ...]]] = {}
+
+
+def graded_once(checkpoint_id: str, namespace: Mapping[str, Any]) -> tuple[bool, str]:
+    """:func:`evaluate`, run once per process for the same checkpoint and the same objects.
+
+    For tests that read the outcome of one graded run of an answer another test also
+    grades. A test that needs a fresh run (a line that is the same on every run, a
+    patched environment) calls :func:`evaluate` itself. The key holds the registered
+    check, so the learner's public checks (``public_checks``) never share a graded run.
+    """
+    spec = get_check(checkpoint_id)
+    key = (checkpoint_id, id(spec), tuple(sorted((n, id(v)) for n, v in namespace.items())))
+    if key not in _GRADED:
+        _GRADED[key] = (evaluate(checkpoint_id, namespace), (spec, *namespace.values()))
+    return _GRADED[key][0]
 
 
 @cache
@@ -138,7 +163,7 @@ def mutant_tests(
         unknown = set(wrong.objects) - set(reference)
         assert not unknown, f"{sorted(unknown)} are not names the checks need"
         namespace = {**reference, **wrong.objects}
-        passed, line = evaluate(wrong.checkpoint, namespace)
+        passed, line = graded_once(wrong.checkpoint, namespace)
         assert not passed, f"{wrong.mistake!r} passed {wrong.checkpoint}"
         assert f"Checkpoint {wrong.checkpoint} failed" in line, line
         assert "not written yet" not in line
@@ -146,7 +171,7 @@ def mutant_tests(
         assert leak is None, f"{line!r} gives away {leak}"
         for other in checks:
             if other.id != wrong.checkpoint and set(other.needs) & set(wrong.objects):
-                passed, line = evaluate(other.id, namespace)
+                passed, line = graded_once(other.id, namespace)
                 assert passed, f"{wrong.mistake!r} also fails {other.id}: {line}"
 
     return (

@@ -17,7 +17,7 @@ from urllib.parse import quote
 
 import pandas as pd
 import pytest
-from checkpoint_mutants import Wrong, mutant_tests
+from checkpoint_mutants import Wrong, graded_once, mutant_tests
 
 from churn.data import to_csv_bytes
 from churn.notify import parse_notification
@@ -608,7 +608,7 @@ SAYS_WHY: list[tuple[str, list[str]]] = [
 def test_a_wrong_answer_fails_and_says_why(mistake: str, expected: list[str]) -> None:
     wrong = _BY_MISTAKE[mistake]
 
-    passed, line = evaluate(wrong.checkpoint, {**REFERENCE, **wrong.objects})
+    passed, line = graded_once(wrong.checkpoint, {**REFERENCE, **wrong.objects})
 
     assert passed is False
     assert line.startswith(f"Checkpoint {wrong.checkpoint} failed (0/")
@@ -667,7 +667,7 @@ def test_a_wrong_answer_only_a_hidden_case_catches_fails_graded_with_its_rule(
     with public_checks("05"):
         public = evaluate(checkpoint_id, namespace)
 
-    passed, line = evaluate(checkpoint_id, namespace)
+    passed, line = graded_once(checkpoint_id, namespace)  # the mutant test's graded run
 
     assert public == (True, f"Checkpoint {checkpoint_id} passed ({points}/{points} points)")
     assert passed is False

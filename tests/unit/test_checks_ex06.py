@@ -21,7 +21,7 @@ from typing import Any
 import boto3
 import jsonschema
 import pytest
-from checkpoint_mutants import Wrong, mutant_tests
+from checkpoint_mutants import Wrong, graded_once, mutant_tests
 
 from churn.handler import handler, s3_put_event
 from churn.notify import parse_notification
@@ -488,7 +488,7 @@ SAYS_WHY: list[tuple[str, str]] = [
 def test_wrong_answers_fail_with_the_case_that_shows_it(mistake: str, problem: str) -> None:
     wrong = _BY_MISTAKE[mistake]
     points = GOOD[wrong.checkpoint][2]
-    passed, line = evaluate(wrong.checkpoint, {**REFERENCE, **wrong.objects})
+    passed, line = graded_once(wrong.checkpoint, {**REFERENCE, **wrong.objects})
     assert not passed
     assert line.startswith(f"Checkpoint {wrong.checkpoint} failed (0/{points} points): ")
     assert problem in line
@@ -534,7 +534,7 @@ def test_a_wrong_answer_only_a_hidden_case_catches_fails_graded_with_its_rule(
     with public_checks("06"):
         public = evaluate(checkpoint_id, namespace)
 
-    passed, line = evaluate(checkpoint_id, namespace)
+    passed, line = graded_once(checkpoint_id, namespace)  # the mutant test's graded run
 
     assert public == (True, f"Checkpoint {checkpoint_id} passed ({points}/{points} points)")
     assert not passed

@@ -12,7 +12,7 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
-from checkpoint_mutants import Wrong, mutant_tests
+from checkpoint_mutants import Wrong, graded_once, mutant_tests
 
 from mlcicd.buildspec import Buildspec, BuildspecBuilder
 from mlcicd.buildspec.model import ReportGroup
@@ -237,40 +237,30 @@ def _alert_with_an_extra_build_step(spec: Buildspec) -> Buildspec:
     return BuildspecBuilder(with_failure_alert(spec)).build("echo built").build_spec()
 
 
-# (checkpoint, name, wrong answer, the rule its graded line names, a piece of the hidden input)
-HIDDEN_ONLY: list[tuple[str, str, object, str, str]] = [
+# (mistake in MUTANTS, the rule its graded line names, a piece of the hidden input)
+HIDDEN_ONLY: list[tuple[str, str, str]] = [
     (
-        "07.1",
-        "unit_test_buildspec",
-        lambda path: unit_test_buildspec("tests/unit"),
+        "fixed folder instead of test_path",
         "pytest runs on the test_path it is given, not on a fixed folder",
         "checks",
     ),
     (
-        "07.2",
-        "with_unit_report",
-        _rebuilt_with_report,
+        "phases rebuilt, post_build lost",
         "the phases are kept as they are: only a report group is added",
         "done",
     ),
     (
-        "07.2",
-        "with_unit_report",
-        _report_added_in_place,
+        "report added to the given buildspec in place",
         "the buildspec it is given is not modified",
         "done",
     ),
     (
-        "07.3",
-        "with_failure_alert",
-        _alert_with_an_extra_build_step,
+        "extra build step",
         "the build phase is kept as it is: only post_build gains the alert",
         "exit 1",
     ),
     (
-        "07.4",
-        "FIXED",
-        FIXED.replace("pytest tests ", "pytest tests/unit "),
+        "only tests/unit run",
         "passing tests pass the build, and a JUNITXML report group counts every one of them",
         "test_b",
     ),
@@ -278,18 +268,19 @@ HIDDEN_ONLY: list[tuple[str, str, object, str, str]] = [
 
 
 @pytest.mark.parametrize(
-    ("checkpoint_id", "name", "answer", "rule", "hidden_input"),
-    HIDDEN_ONLY,
-    ids=[f"{c}-{i}" for i, (c, *_) in enumerate(HIDDEN_ONLY)],
+    ("mistake", "rule", "hidden_input"), HIDDEN_ONLY, ids=[m for m, *_ in HIDDEN_ONLY]
 )
 def test_a_wrong_answer_only_a_hidden_case_catches_fails_graded_with_its_rule(
-    checkpoint_id: str, name: str, answer: object, rule: str, hidden_input: str
+    mistake: str, rule: str, hidden_input: str
 ) -> None:
+    wrong = _BY_MISTAKE[mistake]
+    checkpoint_id = wrong.checkpoint
     points = RIGHT[checkpoint_id][2]
+    namespace = {**REFERENCE, **wrong.objects}
     with public_checks("07"):
-        public = evaluate(checkpoint_id, {name: answer})
+        public = evaluate(checkpoint_id, namespace)
 
-    passed, line = evaluate(checkpoint_id, {name: answer})
+    passed, line = graded_once(checkpoint_id, namespace)  # the mutant test's graded run
 
     assert public == (True, f"Checkpoint {checkpoint_id} passed ({points}/{points} points)")
     assert not passed
@@ -520,6 +511,8 @@ MUTANTS = [
         {"FIXED": FIXED.replace("      - junit.xml", "      - unit.xml")},
     ),
 ]
+
+_BY_MISTAKE = {wrong.mistake: wrong for wrong in MUTANTS}
 
 (
     test_every_checkpoint_holds_five_wrong_answers,

@@ -1,10 +1,11 @@
 """The checkpoints of exercise 09 (infrastructure as code) pass right answers, explain wrong ones.
 
-The course's stack is synthesized once for the module (the check module caches
-it); every other template is a small copy read with ``Template.from_json``. Each
-checkpoint is also run as the learner's release ships it (``public_checks``): the
-reference passes and the stub fails its public cases, and a wrong answer that only
-a hidden case catches passes them, then fails graded with the rule.
+The course's stack is read once for the module from its committed template (equal
+to what it synthesizes, kept so by ``test_iac_stack.py``); every other template is
+a small copy read with ``Template.from_json``. Each checkpoint is also run as the
+learner's release ships it (``public_checks``): the reference passes and the stub
+fails its public cases, and a wrong answer that only a hidden case catches passes
+them, then fails graded with the rule.
 """
 
 from __future__ import annotations
@@ -12,12 +13,13 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from checkpoint_mutants import Wrong, mutant_tests
+from checkpoint_mutants import Wrong, graded_once, mutant_tests
 
+from mlcicd import iac
 from mlcicd.course.checkpoint import evaluate, get_check
 from mlcicd.course.checks import ex09
 from mlcicd.course.hidden import check_module_path, public_checks, strip_hidden
@@ -30,9 +32,26 @@ PUBLIC_ACCESS = {flag: True for flag in ex09.PUBLIC_ACCESS_FLAGS}
 
 
 @pytest.fixture(scope="module", autouse=True)
-def course() -> dict[str, Any]:
-    """The course's template, synthesized once (later calls copy the check module's cache)."""
-    return ex09.course_template()
+def course() -> Iterator[dict[str, Any]]:
+    """The course's template, as the checks see it: the committed one, with no synth.
+
+    Synthesizing the stack costs 5-12 s of jsii the first time in a process, and the
+    learner's release (``public_checks``) compiles a fresh check module with its own
+    cache. The committed template is what the stack synthesizes (``test_iac_stack.py``
+    keeps them equal), so every check gets the same input; they still start jsii for
+    ``Template.from_json`` and run unchanged. Other stacks still really synthesize.
+    """
+    real = iac.synthesize
+
+    def synthesize(make: Callable[..., Any] | None = None, **options: Any) -> dict[str, Any]:
+        if make is None and not options:
+            return iac.committed_template()
+        return real(make, **options)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(iac, "synthesize", synthesize)
+        patch.setattr(ex09, "_synthesized", functools.cache(ex09._synthesized.__wrapped__))
+        yield ex09.course_template()
 
 
 # ---- reference answers, with knobs that make them wrong ---------------------------------
@@ -340,72 +359,61 @@ def test_the_public_cases_pass_the_reference_and_fail_the_stub(checkpoint_id: st
     assert "a hidden case" not in line
 
 
-# (checkpoint, wrong answer, the rule its graded line names, a piece of the hidden input)
-HIDDEN_ONLY: list[tuple[str, Callable[..., Any], str, str]] = [
+# (mistake in MUTANTS, the rule its graded line names, a piece of the hidden input)
+HIDDEN_ONLY: list[tuple[str, str, str]] = [
     (
-        "09.1",
-        lambda t: assert_bucket_is_safe(t, encrypted=False),
+        "encryption not checked",
         "a bucket without encryption raises AssertionError",
         "encryption removed",
     ),
     (
-        "09.1",
-        lambda t: assert_bucket_is_safe(t, flags=tuple(PUBLIC_ACCESS)[:3]),
+        "three public-access flags",
         "a bucket raises AssertionError unless all four public-access flags are True",
         "RestrictPublicBuckets",
     ),
     (
-        "09.1",
-        bucket_aes256_only,
+        "AES256 only",
         "a KMS-encrypted bucket is safe too: any SSEAlgorithm counts, and its encryption rule "
         "may name a key id beside it, so match that rule partially",
         "aws:kms",
     ),
     (
-        "09.2",
-        lambda t, p, la: assert_runs_layer(t, p, la, check_format=False),
+        "report format not checked",
         "a report whose file-format is not JUNITXML raises AssertionError",
         "CUCUMBERJSON",
     ),
     (
-        "09.2",
-        runs_layer_anywhere,
+        "pytest in any phase",
         "pytest run in another phase than build raises AssertionError",
         "install",
     ),
     (
-        "09.3",
-        lambda t: "PipelineRoleDCFDBB91",
+        "id written into the function",
         "the id is read from the template, not written into the function",
         "ReleaseRole5C2F7A1B",
     ),
     (
-        "09.3",
-        role_assumed_by_codepipeline,
+        "role codepipeline may assume",
         "the id is the role the pipeline's RoleArn names, whichever role that is",
         "DeployRole",
     ),
     (
-        "09.4",
-        lambda t, r: allowed_actions(t, r, deny=True),
+        "deny counted as allow",
         "a Deny statement allows nothing, and an Action given as a str is one action",
         "s3:DeleteObject",
     ),
     (
-        "09.4",
-        actions_lists_only,
+        "every Action taken as a list",
         "the set holds every action the role's policies allow, and nothing else",
         "iam:PassRole",
     ),
     (
-        "09.4",
-        lambda t, r: allowed_actions(t, r, first_role_only=True),
+        "first role of a policy only",
         "a policy applies to every role in its Roles list",
         "ServeRole",
     ),
     (
-        "09.5",
-        lambda t: lint_errors(t, ordered=False),
+        "not sorted",
         "every error code is listed, sorted, warnings left out",
         "E3002",
     ),
@@ -413,18 +421,18 @@ HIDDEN_ONLY: list[tuple[str, Callable[..., Any], str, str]] = [
 
 
 @pytest.mark.parametrize(
-    ("checkpoint_id", "answer", "rule", "hidden_input"),
-    HIDDEN_ONLY,
-    ids=[f"{case[0]}-{i}" for i, case in enumerate(HIDDEN_ONLY)],
+    ("mistake", "rule", "hidden_input"), HIDDEN_ONLY, ids=[m for m, *_ in HIDDEN_ONLY]
 )
 def test_a_wrong_answer_only_a_hidden_case_catches_fails_graded_with_its_rule(
-    checkpoint_id: str, answer: Callable[..., Any], rule: str, hidden_input: str
+    mistake: str, rule: str, hidden_input: str
 ) -> None:
-    name = GOOD[checkpoint_id][0]
+    wrong = _BY_MISTAKE[mistake]
+    checkpoint_id = wrong.checkpoint
+    namespace = {**REFERENCE, **wrong.objects}
     with public_checks("09"):
-        public = evaluate(checkpoint_id, {name: answer})
+        public = evaluate(checkpoint_id, namespace)
 
-    passed, line = evaluate(checkpoint_id, {name: answer})
+    passed, line = graded_once(checkpoint_id, namespace)  # the mutant test's graded run
 
     assert public == (True, f"Checkpoint {checkpoint_id} passed (2/2 points)")
     assert not passed
@@ -723,6 +731,8 @@ MUTANTS = [
     Wrong("09.5", "first error only", {"lint_errors": lambda t: lint_errors(t)[:1]}),
     Wrong("09.5", "findings, not codes", {"lint_errors": _error_findings}),
 ]
+
+_BY_MISTAKE = {wrong.mistake: wrong for wrong in MUTANTS}
 
 (
     test_every_checkpoint_holds_five_wrong_answers,

@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -44,8 +45,8 @@ def test_a_venv_under_tmp_is_shown_again_read_only(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # A venv made under /tmp (a CI runner's, a fresh clone's) must survive the private /tmp.
-    venv = Path(f"/tmp/{tmp_path.name}-venv")
-    venv.mkdir()
+    # A fresh name: two runs at once (xdist, `make check` beside `make test`) never clash.
+    venv = Path(tempfile.mkdtemp(prefix=f"{tmp_path.name}-", suffix="-venv", dir="/tmp"))
     try:
         monkeypatch.setattr(sys, "prefix", str(venv))
         monkeypatch.setattr(sys, "exec_prefix", str(venv))

@@ -6,16 +6,32 @@ from pathlib import Path
 
 import pytest
 
-from mlcicd.testing.layers import LayerFigures, format_figures, layer_figures, main
+from mlcicd.testing.layers import LayerFigures, format_figures, layer_figures, main, summarize
 
 
-def junit(cases: list[str]) -> str:
-    return "<testsuites><testsuite name='pytest'>" + "".join(cases) + "</testsuite></testsuites>"
+def junit(cases: list[str], suite_time: str | None = None) -> str:
+    time = f" time='{suite_time}'" if suite_time is not None else ""
+    return (
+        f"<testsuites><testsuite name='pytest'{time}>"
+        + "".join(cases)
+        + "</testsuite></testsuites>"
+    )
 
 
-def case(classname: str, time: float, layer: str | None = None, outcome: str = "") -> str:
+def case(
+    classname: str,
+    time: float,
+    layer: str | None = None,
+    outcome: str = "",
+    name: str = "t",
+    file: str = "",
+) -> str:
     props = f"<properties><property name='layer' value='{layer}'/></properties>" if layer else ""
-    return f"<testcase classname='{classname}' name='t' time='{time}'>{props}{outcome}</testcase>"
+    where = f" file='{file}'" if file else ""
+    return (
+        f"<testcase classname='{classname}' name='{name}'{where} time='{time}'>"
+        f"{props}{outcome}</testcase>"
+    )
 
 
 @pytest.fixture
@@ -57,17 +73,62 @@ def test_one_line_per_layer() -> None:
     ]
 
 
-def test_main_prints_the_figures(report: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main([str(report)]) == 0
+def test_main_prints_the_figures_then_the_slowest_tests_and_the_wall_time(
+    tmp_path: Path, report: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    timed = tmp_path / "timed.xml"
+    timed.write_text(report.read_text().replace("name='pytest'", "name='pytest' time='4.25'"))
+    assert main([str(timed)]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0] == f"Tests per layer (from {report}):"
-    assert [line.split()[0] for line in lines[1:]] == [
+    assert lines[0] == f"Tests per layer (from {timed}):"
+    # One line per layer, as before: lesson 01 and a reader of make test's output rely on it.
+    assert lines[1:6] == format_figures(layer_figures(report)).splitlines()
+    assert [line.split()[0] for line in lines[1:6]] == [
         "unit",
         "integration",
         "e2e",
         "notebook",
         "other",
     ]
+    assert lines[6:] == [
+        "Slowest 5 tests (setup, call and teardown):",
+        "      3.00 s  tests.e2e.test_flow::t",
+        "      2.00 s  tests.notebooks.test_lessons::t",
+        "      1.50 s  tests.integration.test_s3::t",
+        "      0.50 s  tests.unit.test_a::t",
+        "      0.25 s  tests.unit.test_a::t",
+        "Wall time of the run: 4.2 s (pytest's session, from the report)",
+    ]
+
+
+def test_the_slowest_are_named_by_file_and_ties_keep_report_order(tmp_path: Path) -> None:
+    path = tmp_path / "junit.xml"
+    times = [0.1, 9.0, 0.3, 7.0, 7.0, 0.2, 5.0]
+    cases = [
+        case("tests.unit.test_m", t, name=f"test_{i}", file="tests/unit/test_m.py")
+        for i, t in enumerate(times)
+    ]
+    path.write_text(junit(cases, suite_time="12.5"))
+    summary = summarize(path)
+    assert [(c.name, c.time) for c in summary.slowest] == [
+        ("test_1", 9.0),
+        ("test_3", 7.0),
+        ("test_4", 7.0),
+        ("test_6", 5.0),
+        ("test_2", 0.3),
+    ]
+    assert summary.wall == 12.5
+    assert summary.figures == layer_figures(path)
+    assert [c.name for c in summarize(path, slowest=2).slowest] == ["test_1", "test_3"]
+
+
+@pytest.mark.parametrize("suite_time", [None, "0", "soon"])
+def test_without_a_suite_time_no_wall_time_is_given(tmp_path: Path, suite_time: str | None) -> None:
+    path = tmp_path / "junit.xml"
+    path.write_text(junit([case("tests.unit.test_a", 0.5)], suite_time=suite_time))
+    summary = summarize(path)
+    assert summary.wall is None
+    assert [c.time for c in summary.slowest] == [0.5]  # the cases are read all the same
 
 
 @pytest.mark.parametrize(
