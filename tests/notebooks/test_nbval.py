@@ -1,4 +1,5 @@
-"""An untouched exercise fails its checkpoints and stubs only, under nbval.
+"""An untouched exercise fails its checkpoints and stubs only, under nbval
+(:func:`mlcicd.testing.check.exercise_problems`, the rule `make check` applies too).
 
 (The lessons run once, headless, in ``make site``: see test_course.py.)
 """
@@ -11,7 +12,8 @@ import pytest
 
 from mlcicd.course.execute import missing_requirement
 from mlcicd.course.nbval_run import NbvalResults
-from mlcicd.course.notebook import checkpoint_info, is_solution, read
+from mlcicd.course.notebook import read
+from mlcicd.testing.check import exercise_problems
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -35,23 +37,10 @@ def results_of(nbval_results: NbvalResults, path: Path) -> dict:
     return results
 
 
-def failures(results: dict) -> dict[int, str]:
-    return {cell: r.message for cell, r in results.items() if r.outcome != "passed"}
-
-
 @pytest.mark.parametrize("path", notebooks("exercises"), ids=lambda p: p.name)
 def test_an_untouched_exercise_fails_every_checkpoint_and_nothing_else(
     nbval_results: NbvalResults, path: Path
 ) -> None:
-    cells = code_cells(path)
-    checkpoints = {i for i, cell in enumerate(cells) if checkpoint_info(cell)}
-    stubs = {i for i, cell in enumerate(cells) if is_solution(cell)}
-    failed = failures(results_of(nbval_results, path))
-
-    assert checkpoints, "an exercise has checkpoints"
-    passing = sorted(checkpoints - set(failed))
-    assert not passing, f"checkpoint cells {passing} pass with no work done: they test nothing"
-    others = {c: m for c, m in failed.items() if c not in checkpoints | stubs}
-    assert not others, "cells other than stubs and checkpoints fail:\n" + "\n\n".join(
-        f"code cell {c}:\n{m[-1500:]}" for c, m in others.items()
-    )
+    # The rule lives where `make check` applies it too, so the two cannot drift apart.
+    problems = exercise_problems(path, results_of(nbval_results, path))
+    assert not problems, f"{path.name}:\n" + "\n".join(problems)

@@ -128,7 +128,7 @@ def exercise_problems(notebook: Path, results: Mapping[int, CellResult]) -> list
 
     An exercise as shipped must fail every checkpoint (else a checkpoint tests
     nothing) and no cell but its stubs and checkpoints (else the learner meets an
-    error that is not theirs). This is tests/notebooks/test_nbval.py's rule.
+    error that is not theirs). tests/notebooks/test_nbval.py applies it to every exercise.
 
     Args:
         notebook: The exercise.
