@@ -52,7 +52,35 @@ def layer_of(path: Path) -> str | None:
     return LAYER_OF_FOLDER.get(folder)
 
 
+#: The files whose module fixtures take longest (a fresh install, a class graded, every
+#: notebook run), longest chain first. make test runs the suite on two workers, a file
+#: each (pytest-xdist, --dist loadfile): started first, these run beside the many short
+#: files instead of after them, where the last one alone would set the wall time.
+#: Seconds are from the slowest-tests lines of make test's summary; keep it in step.
+LONGEST_FIRST = (
+    "e2e/test_release.py",  # 270 s: a learner install, two make test runs, every lesson
+    "e2e/test_grading_as_shipped.py",  # 140 s: a fresh install grades every solution
+    "notebooks/test_course.py",  # 80 s: make site runs every lesson
+    "e2e/test_red_team.py",  # 90 s, mostly waiting out timeouts
+    "e2e/test_grade.py",  # 65 s
+    "e2e/test_instructor_guide.py",  # 60 s
+    "notebooks/test_nbval.py",  # 30 s: every exercise under nbval
+    "integration/test_iac_buildspecs_run.py",  # 35 s
+)
+
+
+def _start_rank(item: pytest.Item) -> int:
+    """The item's file's place in :data:`LONGEST_FIRST`; files not listed come after."""
+    try:
+        relative = item.path.resolve().relative_to(TESTS.resolve()).as_posix()
+    except ValueError:  # a notebook or file outside tests/ named on the command line
+        return len(LONGEST_FIRST)
+    return LONGEST_FIRST.index(relative) if relative in LONGEST_FIRST else len(LONGEST_FIRST)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # A stable sort: within a file, and for every file not listed, the order is pytest's.
+    items.sort(key=_start_rank)
     for item in items:
         layer = layer_of(item.path)
         if layer is None:

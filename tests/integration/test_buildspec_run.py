@@ -9,6 +9,7 @@ and what ``CODEBUILD_BUILD_SUCCEEDING`` was when POST_BUILD ran.
 from __future__ import annotations
 
 import os
+import signal
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -242,7 +243,13 @@ def test_ctrl_c_stops_the_build_and_kills_the_shell(run: Run, tmp_path: Path) ->
             "post_build": {"commands": ["echo post"]},
         }
     }
-    result, log = run(data)
+    # A process started with SIGINT ignored (a background job of a shell script) never
+    # gets KeyboardInterrupt: give this one Python's own handler, as a terminal's has.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        result, log = run(data)
+    finally:
+        signal.signal(signal.SIGINT, previous)
     assert result.status == "STOPPED"
     assert result.phase("BUILD").status == "STOPPED"
     assert result.phase("POST_BUILD") is None
