@@ -52,21 +52,14 @@ def layer_of(path: Path) -> str | None:
     return LAYER_OF_FOLDER.get(folder)
 
 
-#: The files whose module fixtures take longest (a fresh install, a class graded, every
-#: notebook run), longest chain first. make test runs the suite on two workers, a file
-#: each (pytest-xdist, --dist loadfile): started first, these run beside the many short
-#: files instead of after them, where the last one alone would set the wall time.
-#: Seconds are from the slowest-tests lines of make test's summary; keep it in step.
-LONGEST_FIRST = (
-    "e2e/test_release.py",  # 270 s: a learner install, two make test runs, every lesson
-    "e2e/test_grading_as_shipped.py",  # 140 s: a fresh install grades every solution
-    "notebooks/test_course.py",  # 80 s: make site runs every lesson
-    "e2e/test_red_team.py",  # 90 s, mostly waiting out timeouts
-    "e2e/test_grade.py",  # 65 s
-    "e2e/test_instructor_guide.py",  # 60 s
-    "notebooks/test_nbval.py",  # 30 s: every exercise under nbval
-    "integration/test_iac_buildspecs_run.py",  # 35 s
-)
+#: The files to start first, longest chain first. make test runs the suite on two
+#: workers, a file each (pytest-xdist, --dist loadfile, in this order): test_release's
+#: fixtures are one chain of about 270 s (a learner install, two make test runs, every
+#: lesson) that uses one core on average, so it starts at once, beside the unit tests.
+#: Starting the other long files with it too (they grade or run notebooks two at a
+#: time) put six kernels on two cores: slower in all (844 s against 705 s), and a
+#: graded cell ran past its 30 s. Seconds are from make test's slowest-tests lines.
+LONGEST_FIRST = ("e2e/test_release.py",)
 
 
 def _start_rank(item: pytest.Item) -> int:

@@ -676,7 +676,8 @@ def doctor(grading: bool, root: Path, timeout: int, as_json: bool) -> None:
 @click.option("--csv", "csv_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Write a gradebook: a row per submission, a column per checkpoint.")  # fmt: skip
 @click.option("--timeout", type=click.IntRange(1), default=30, show_default=True,
-              help="Seconds one cell may run.")  # fmt: skip
+              envvar="MLCICD_GRADE_TIMEOUT", show_envvar=True,
+              help="Seconds one cell may run (a busy or slow machine may need more).")  # fmt: skip
 @click.option("--memory", "memory_mb", type=click.IntRange(256), default=2048,
               show_default=True,
               help="Memory cap of each kernel and what it starts, in MiB (resident, where a "

@@ -105,3 +105,35 @@ def test_a_missing_submission_exits_2(tmp_path: Path, monkeypatch: pytest.Monkey
     result = invoke("grade", "nowhere", "--manifest", str(MANIFEST))
     assert result.exit_code == 2
     assert result.stderr == "Error: nowhere: there is no such file or folder\n"
+
+
+@pytest.mark.parametrize(
+    ("args", "environ", "timeout"),
+    [
+        ((), {}, 30),
+        ((), {"MLCICD_GRADE_TIMEOUT": "120"}, 120),
+        (("--timeout", "45"), {"MLCICD_GRADE_TIMEOUT": "120"}, 45),  # the option wins
+    ],
+)
+def test_the_cell_timeout_comes_from_the_option_else_the_environment(
+    not_json: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    args: tuple[str, ...],
+    environ: dict[str, str],
+    timeout: int,
+) -> None:
+    from mlcicd.grade import api
+
+    seen: dict[str, object] = {}
+
+    def grade_paths(targets: list[Path], **options: object) -> list[object]:
+        seen.update(options)
+        return []
+
+    monkeypatch.setattr(api, "grade_paths", grade_paths)
+    monkeypatch.delenv("MLCICD_GRADE_TIMEOUT", raising=False)
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    result = CliRunner().invoke(main, ["grade", str(not_json), *args])
+    assert result.exit_code == 0, result.output
+    assert seen["timeout"] == timeout

@@ -735,3 +735,63 @@ def test_a_folder_holding_lessons_outside_learner_folders_says_where_they_belong
     with pytest.raises(GradeError, match=r"to grade, only lesson notebooks \(02_unit") as raised:
         find_submissions([tmp_path / "class"])
     assert "CLASS/<learner>/lessons/" in raised.value.message
+
+
+SLOW = ExerciseSpec(
+    "09_infrastructure_as_code", "09_infrastructure_as_code.ipynb", (spec("09.1", 2),),
+    requires=("aws_cdk", "node"),
+)  # fmt: skip
+
+
+def test_the_exercises_that_start_node_are_graded_first_and_ties_keep_their_order() -> None:
+    names = ["ana/02_unit_tests", "ana/09_infrastructure_as_code", "bo/08_codepipeline"]
+    names += ["bo/09_infrastructure_as_code", "bo/notes"]
+    submissions = [Submission(Path(f"c/{name}.ipynb"), name.split("/")[0]) for name in names]
+    exercises = {**EXERCISES, SLOW.name: SLOW}
+    assert run.slowest_first(submissions, exercises) == [1, 3, 0, 2, 4]
+    assert run.slowest_first(submissions, EXERCISES) == [0, 1, 2, 3, 4]
+
+
+class InOrder:
+    """A stand-in for ThreadPoolExecutor that runs each call when it is submitted."""
+
+    def __init__(self, max_workers: int) -> None:
+        self.max_workers = max_workers
+
+    def __enter__(self) -> InOrder:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        return None
+
+    def submit(self, call: Any, *args: Any) -> Any:
+        from concurrent.futures import Future
+
+        future: Future[Any] = Future()
+        future.set_result(call(*args))
+        return future
+
+
+def test_workers_start_the_slowest_first_and_the_results_keep_the_submissions_order(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    started: list[str] = []
+
+    def graded(submission: Submission, *_: Any, **__: Any) -> SubmissionResult:
+        started.append(submission.path.name)
+        return result_of(str(submission.path), submission.learner, submission.path.stem)
+
+    monkeypatch.setattr(run, "grade_submission", graded)
+    monkeypatch.setattr(run, "hidden_folders", lambda *_, **__: ())
+    monkeypatch.setattr(run, "ThreadPoolExecutor", InOrder)
+    names = ("02_unit_tests", "08_codepipeline", "09_infrastructure_as_code")
+    paths = [Path(f"c/{name}.ipynb") for name in names]
+    submissions = [Submission(path, "ana") for path in paths]
+
+    results = run.grade(submissions, {**EXERCISES, SLOW.name: SLOW}, workers=2)
+
+    assert started == [f"{name}.ipynb" for name in (names[2], names[0], names[1])]
+    assert [r.path for r in results] == [str(path) for path in paths]
+    started.clear()
+    run.grade(submissions, {**EXERCISES, SLOW.name: SLOW}, workers=1)
+    assert started == [f"{name}.ipynb" for name in names]  # one at a time: as found
