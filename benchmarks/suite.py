@@ -5,9 +5,11 @@ Each round clones this repository (``git clone -q . DIR``, as CI's callers of
 folder, and times in it, one after another:
 
 1. the install: ``make .venv/.mlcicd-installed`` (a new ``.venv``, the dev extra and,
-   with Node.js, the iac extra; pip's own cache is used, as on a learner's machine);
+   with Node.js, the iac extra; uv links it from its cache, ``~/.cache/uv``, as on a
+   learner's machine after the first install);
 2. the wheels: ``scripts/wheelhouse .venv/bin/python`` (the download ``make test`` does
-   first, for the install-as-shipped tests; it is the network, not the suite);
+   first, for the install-as-shipped tests; kept once per machine in
+   ``~/.cache/mlcicd/wheelhouse``, so only a machine's first clone downloads);
 3. ``make test`` (``PYTEST_ARGS=`` from ``--pytest-args``, to try the script on a few tests).
 
 It prints the three wall times and their total, then what ``make test`` printed
@@ -21,12 +23,13 @@ and a failing ``make test`` only makes it exit 1 after the figures.
 A whole run takes many minutes and both cores: run it on an otherwise idle machine.
 
 Run: ``.venv/bin/python benchmarks/suite.py [--rounds 1] [--pytest-args "tests/unit/test_lint.py"]
-[--keep]``
+[--keep] [--cold]``
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shlex
 import shutil
 import statistics
@@ -60,30 +63,41 @@ class Round:
         return self.install + self.wheels + self.test
 
 
-def timed(command: list[str], cwd: Path, log: Path) -> tuple[float, int]:
+def timed(
+    command: list[str], cwd: Path, log: Path, env: dict[str, str] | None = None
+) -> tuple[float, int]:
     """Run ``command`` in ``cwd``, its output appended to ``log``; return seconds and exit code."""
     with log.open("a", encoding="utf-8") as out:
         out.write(f"$ {shlex.join(command)}\n")
         out.flush()
         started = time.perf_counter()
-        done = subprocess.run(command, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, check=False)
+        done = subprocess.run(
+            command, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT, check=False
+        )
     return time.perf_counter() - started, done.returncode
 
 
-def one_round(folder: Path, pytest_args: str) -> Round:
+def one_round(folder: Path, pytest_args: str, *, cold: bool = False) -> Round:
     """Clone into ``folder``, install, fetch the wheels and run ``make test`` there.
+
+    With ``cold``, uv's cache and the kept wheelhouse are new empty folders beside the
+    clone: the figures of a machine's first clone (everything downloaded).
 
     Raises:
         SystemExit: When the clone or the install fails (the log's end is shown).
     """
     log = folder.parent / "suite.log"
+    env = None
+    if cold:
+        caches = folder.parent / "caches"
+        env = {**os.environ, "UV_CACHE_DIR": str(caches / "uv"), "MLCICD_CACHE": str(caches)}
     subprocess.run(["git", "clone", "-q", str(ROOT), str(folder)], check=True)
-    install, rc = timed(["make", STAMP], folder, log)
+    install, rc = timed(["make", STAMP], folder, log, env)
     if rc != 0:
         raise SystemExit(f"the install failed ({rc}); the end of {log}:\n{_tail(log)}")
-    wheels, _ = timed(["scripts/wheelhouse", ".venv/bin/python"], folder, log)
+    wheels, _ = timed(["scripts/wheelhouse", ".venv/bin/python"], folder, log, env)
     make = ["make", "test"] + ([f"PYTEST_ARGS={pytest_args}"] if pytest_args else [])
-    test, rc = timed(make, folder, log)
+    test, rc = timed(make, folder, log, env)
     report = folder / REPORT
     summary = summarize(report) if report.is_file() else None
     if rc != 0:
@@ -112,6 +126,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=1, help="fresh clones, one after another")
     parser.add_argument("--pytest-args", default="", help="PYTEST_ARGS for make test (a subset)")
     parser.add_argument("--keep", action="store_true", help="keep the clones (their paths shown)")
+    parser.add_argument(
+        "--cold", action="store_true", help="empty uv and wheelhouse caches: a machine's first"
+    )
     args = parser.parse_args(argv)
     head = subprocess.run(
         ["git", "-C", str(ROOT), "log", "-1", "--format=%h %s"], capture_output=True, text=True
@@ -130,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     for number in range(1, args.rounds + 1):
         temp = Path(tempfile.mkdtemp(prefix="mlcicd-suite-"))
         try:
-            rounds.append(one_round(temp / "clone", args.pytest_args))
+            rounds.append(one_round(temp / "clone", args.pytest_args, cold=args.cold))
             show(number, rounds[-1])
         finally:
             if args.keep:

@@ -163,7 +163,7 @@ def run_graded(
             "timeout": timeout,
         }
         if place.sandbox:
-            inside = bwrap_arguments(work, hidden, keep=(sockets,))
+            inside = bwrap_arguments(work, hidden, keep=(sockets,), jsii_private=root / "jsii")
             enter = group.enter() if group else []
             setting |= {"prefix": [*enter, *inside], "folder": str(sockets), "enter": enter}
             setting |= {"hidden": [str(folder) for folder in hidden]}

@@ -39,6 +39,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from mlcicd.grade import jsii_cache
+
 #: The command that makes the sandbox, and where to get it.
 BWRAP = "bwrap"
 INSTALL_BWRAP = "install bubblewrap (apt-get install bubblewrap)"
@@ -115,7 +117,12 @@ def isolation() -> Isolation:
 
 
 def bwrap_arguments(
-    work: Path, hidden: Iterable[Path], *, keep: Sequence[Path] = (), chdir: bool = True
+    work: Path,
+    hidden: Iterable[Path],
+    *,
+    keep: Sequence[Path] = (),
+    chdir: bool = True,
+    jsii_private: Path | None = None,
 ) -> list[str]:
     """The ``bwrap ... --`` prefix that runs a command in a sandbox.
 
@@ -125,7 +132,11 @@ def bwrap_arguments(
         keep: Further folders bound writable at their own path (the kernel's sockets).
         chdir: Start in ``work``; else in the command's own working folder (bwrap keeps
             it when the sandbox has it, e.g. a build's source inside ``work``).
+        jsii_private: A folder of the caller's, outside the sandbox, for the markers that
+            let the sandbox reuse jsii's shared package cache read-only
+            (:mod:`mlcicd.grade.jsii_cache`); None: jsii unpacks privately.
     """
+    hidden = list(hidden)
     args = [BWRAP, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
     args += ["--tmpfs", "/tmp", "--dir", "/tmp/home"]
     private = [Path("/tmp")]
@@ -152,7 +163,10 @@ def bwrap_arguments(
     args += ["--setenv", "HOME", "/tmp/home", "--unsetenv", "JPY_PARENT_PID"]
     # jsii's shared package cache (the CDK's JavaScript) is read-only here, and must
     # stay so: a kernel that wrote it would run its code in every later kernel.
-    args += ["--setenv", "JSII_RUNTIME_PACKAGE_CACHE", "disabled"]
+    if jsii_private is None:
+        args += list(jsii_cache.DISABLED)
+    else:
+        args += jsii_cache.sandbox_arguments(jsii_private, hidden)
     args += ["--chdir", str(work), "--"] if chdir else ["--"]
     return args
 
