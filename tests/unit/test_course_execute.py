@@ -73,3 +73,38 @@ def test_the_marker_is_what_the_cdk_lessons_call() -> None:
     ]
     assert len(lessons) >= 2, "lessons 09 and 10 use mlcicd.iac"
     assert all(execute.CDK_MARKER in p.read_text() for p in lessons)
+
+
+DIED = RuntimeError(execute.NEVER_STARTED)
+SLOW = RuntimeError("Kernel didn't respond in 60 seconds")
+
+
+@pytest.mark.parametrize(
+    ("failures", "calls", "error"),
+    [
+        ([DIED], 2, None),  # the second start runs it
+        ([DIED, DIED], 2, f"RuntimeError: {execute.NEVER_STARTED}"),
+        ([SLOW], 1, "RuntimeError: Kernel didn't respond in 60 seconds"),  # not retried
+    ],
+)
+def test_a_kernel_that_died_before_answering_is_started_once_more(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    failures: list[Exception],
+    calls: int,
+    error: str | None,
+) -> None:
+    import papermill
+
+    made: list[str] = []
+
+    def execute_notebook(source: str, target: str, **_: object) -> None:
+        made.append(source)
+        if len(made) <= len(failures):
+            raise failures[len(made) - 1]
+
+    monkeypatch.setattr(papermill, "execute_notebook", execute_notebook)
+    notebook = _notebook(tmp_path, "00_ok.ipynb", "print(1)")
+    (run,) = run_notebooks([notebook], tmp_path / "out", jobs=1)
+    assert run.error == error
+    assert len(made) == calls

@@ -109,3 +109,17 @@ def test_otherwise_jsii_unpacks_privately(tmp_path: Path, case: str) -> None:
     )
     assert args == list(DISABLED)
     assert not (tmp_path / "private").exists()
+
+
+def test_a_cache_filled_during_grading_is_shared_from_then_on(tmp_path: Path) -> None:
+    site = site_packages(tmp_path)
+    root = cache(tmp_path, site, leave_out="constructs")
+    environ = {jsii_cache.ROOT_VARIABLE: str(root)}
+    first = jsii_cache.sandbox_arguments(tmp_path / "a", environ=environ, site_packages=site)
+    assert first == list(DISABLED)
+    (name, version, digest) = next(e for e in installed_entries(site) if e[0] == "constructs")
+    entry = root.joinpath(name, version, digest)
+    entry.mkdir(parents=True)
+    (entry / MARKER).write_text("")  # the first CDK run of the grader unpacked it
+    later = jsii_cache.sandbox_arguments(tmp_path / "b", environ=environ, site_packages=site)
+    assert later.count("--bind") == 2

@@ -62,6 +62,10 @@ def missing_requirement(notebook: Path) -> str | None:
     return cdk_problem()
 
 
+#: jupyter_client's words for a kernel that exited before it ever answered.
+NEVER_STARTED = "Kernel died before replying to kernel_info"
+
+
 def output_path(notebook: Path, out: Path) -> Path:
     """Return where the executed copy of ``notebook`` goes: ``out/<folder>/<name>``."""
     return out / notebook.resolve().parent.name / notebook.name
@@ -87,20 +91,30 @@ def _run_one(
     os.environ.update(offline_environment(environ, DEFAULT_REGION))
     start = time.perf_counter()
     error = None
-    try:
-        papermill.execute_notebook(
-            str(notebook),
-            str(target),
-            parameters=dict(parameters),
-            cwd=str(notebook.resolve().parent),
-            progress_bar=False,
-            log_output=False,
-            execution_timeout=timeout,
-        )
-    except PapermillExecutionError as failure:
-        error = f"cell {failure.exec_count}: {failure.ename}: {failure.evalue}".splitlines()[0]
-    except Exception as failure:  # a kernel that died, a timeout, an unreadable notebook
-        error = f"{type(failure).__name__}: {failure}".splitlines()[0]
+    for attempt in (1, 2):
+        try:
+            papermill.execute_notebook(
+                str(notebook),
+                str(target),
+                parameters=dict(parameters),
+                cwd=str(notebook.resolve().parent),
+                progress_bar=False,
+                log_output=False,
+                execution_timeout=timeout,
+            )
+        except PapermillExecutionError as failure:
+            error = f"cell {failure.exec_count}: {failure.ename}: {failure.evalue}"
+        except Exception as failure:  # a kernel that died, a timeout, an unreadable notebook
+            error = f"{type(failure).__name__}: {failure}"
+            if attempt == 1 and NEVER_STARTED in str(failure):
+                # Before any cell ran: jupyter_client picks a kernel's free ports, then the
+                # kernel binds them, and a kernel started at the same moment elsewhere
+                # may take one between the two (seen with the suite on two workers).
+                # Nothing of the notebook ran: start it once more.
+                error = None
+                continue
+        break
+    error = error.splitlines()[0] if error else None
     return NotebookRun(notebook, target, time.perf_counter() - start, error)
 
 

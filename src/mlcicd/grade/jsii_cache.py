@@ -22,7 +22,6 @@ kernels unpack privately as before.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import os
 import re
@@ -85,19 +84,26 @@ def installed_entries(site_packages: Path) -> list[tuple[str, str, str]]:
     return found
 
 
-@functools.cache
+#: Complete sets of markers found, by (cache root, site-packages): grading reads them for
+#: every submission. An incomplete cache is not remembered: a first run fills it.
+_FOUND: dict[tuple[Path, Path], tuple[Path, ...]] = {}
+
+
 def _shared_markers(root: Path, site_packages: Path) -> tuple[Path, ...]:
     """The markers of every entry this Python's jsii loads, when ``root`` holds them all.
 
     Empty when a package is not unpacked there yet, or when no jsii package is installed.
-    Cached per process: grading reads it for every submission.
     """
+    if (root, site_packages) in _FOUND:
+        return _FOUND[root, site_packages]
     markers = []
     for name, version, digest in installed_entries(site_packages):
         marker = root.joinpath(*name.split("/"), version, digest, MARKER)
         if not marker.is_file():
             return ()
         markers.append(marker)
+    if markers:
+        _FOUND[root, site_packages] = tuple(markers)
     return tuple(markers)
 
 
