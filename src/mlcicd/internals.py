@@ -8,7 +8,10 @@ function here to update, instead of the guard or a check misbehaving in silence.
 
 nbval's internals (how it starts a kernel, a cell's number and kernel) have their
 one place in :mod:`mlcicd.grade.nbval_sandbox`, the grader's nbval process, with
-tests/unit/test_grade_nbval_sandbox.py as their check.
+tests/unit/test_grade_nbval_sandbox.py as their check. jsii's package cache (its
+layout, the digest naming an entry, the marker it touches, how a package's module
+names its tarball) has its one place in :mod:`mlcicd.grade.jsii_cache`, with
+tests/integration/test_grade_jsii_sandbox.py as its check.
 
 Public, documented interfaces (``mock_aws``, ``moto.server.ThreadedMotoServer``,
 ``moto.core.set_initial_no_auth_action_count``, a client's ``meta.events``) are

@@ -56,7 +56,10 @@ def test_a_sandboxed_kernel_reuses_the_shared_cache_read_only(tmp_path: Path) ->
     work = tmp_path / "work"
     work.mkdir()
     args = bwrap_arguments(work, [], jsii_private=tmp_path / "jsii")
-    assert "disabled" not in args, "the filled cache was not shared"
+    assert "disabled" not in args, (
+        "the filled cache was not shared: did a jsii upgrade change its layout, its "
+        "digest or its loader modules? mlcicd.grade.jsii_cache is the one place to update"
+    )
     markers = sorted(root.rglob(jsii_cache.MARKER))
     before = {marker: (marker.stat().st_mtime_ns, marker.read_bytes()) for marker in markers}
 

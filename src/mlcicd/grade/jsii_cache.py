@@ -18,6 +18,11 @@ tarball, then of the package's name and version, each after a NUL byte, as jsii'
 ``digestFile`` makes it): else jsii would try to unpack into the read-only cache and
 the learner's cell would fail. In that case, the first grading on a new machine,
 kernels unpack privately as before.
+
+jsii documents none of this (the layout, the digest, the marker, the loader modules):
+this module is the one place that knows it, and
+tests/integration/test_grade_jsii_sandbox.py fails, saying the cache was not shared,
+when a jsii upgrade changes it.
 """
 
 from __future__ import annotations
