@@ -83,10 +83,10 @@ lab: $(STAMP)
 # 5 (no test collected) is turned into a failure. The per-layer figures are
 # read from the JUnit report, as the lessons read them.
 # JOBS workers (pytest-xdist), a file each so a module's fixtures run once, in the
-# order tests/conftest.py gives (longest files first; --no-loadscope-reorder keeps it:
-# xdist would otherwise start the files with most tests first, leaving the longest
-# for last). Measured on 2 cores: 705 s one file after another by xdist's order,
-# against 1050 s on one worker. JOBS=0 runs on one worker, in this process.
+# order tests/conftest.py gives (test_release.py, the longest chain, first;
+# --no-loadscope-reorder keeps it: xdist would otherwise start the files with most
+# tests first). Measured on 2 cores, fresh clones: pytest took 496-615 s, against
+# about 1000 s on one worker. JOBS=0 runs on one worker, in this process.
 test: $(STAMP)
 	@mkdir -p "$(REPORTS)"
 	@scripts/wheelhouse "$(BIN)/python"
