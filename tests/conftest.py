@@ -17,7 +17,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Iterator, Mapping
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pytest
 import pytest_socket
@@ -43,13 +43,18 @@ LAYER_OF_FOLDER = {
 LOOPBACK = ["127.0.0.0/8", "::1/128"]
 
 
+def _under_tests(path: Path) -> PurePosixPath | None:
+    """``path`` relative to ``tests/``; None for a file outside it (a notebook named)."""
+    try:
+        return PurePosixPath(path.resolve().relative_to(TESTS.resolve()).as_posix())
+    except ValueError:
+        return None
+
+
 def layer_of(path: Path) -> str | None:
     """Return the pyramid layer of a test file, from its first folder under ``tests/``."""
-    try:
-        folder = path.resolve().relative_to(TESTS.resolve()).parts[0]
-    except (ValueError, IndexError):
-        return None
-    return LAYER_OF_FOLDER.get(folder)
+    relative = _under_tests(path)
+    return LAYER_OF_FOLDER.get(relative.parts[0]) if relative and relative.parts else None
 
 
 #: The files to start first, longest chain first. make test runs the suite on two
@@ -64,10 +69,7 @@ LONGEST_FIRST = ("e2e/test_release.py",)
 
 def _start_rank(item: pytest.Item) -> int:
     """The item's file's place in :data:`LONGEST_FIRST`; files not listed come after."""
-    try:
-        relative = item.path.resolve().relative_to(TESTS.resolve()).as_posix()
-    except ValueError:  # a notebook or file outside tests/ named on the command line
-        return len(LONGEST_FIRST)
+    relative = str(_under_tests(item.path))
     return LONGEST_FIRST.index(relative) if relative in LONGEST_FIRST else len(LONGEST_FIRST)
 
 
