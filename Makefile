@@ -22,6 +22,9 @@ COURSE_OUT ?= build/course
 SITE_OUT ?= build/site
 SOLUTIONS ?=
 JOBS ?= 2
+# Notebooks run JOBS at a time too; JOBS=0 (pytest on one worker, in its own
+# process) runs them one at a time.
+NOTEBOOK_JOBS = $(if $(filter 0,$(JOBS)),1,$(JOBS))
 # The iac extra (AWS CDK, lesson 09) needs Node.js; without it the course
 # installs without the extra, and the CDK tests and lesson 09 say so and skip.
 NODE := $(shell command -v node 2>/dev/null)
@@ -110,17 +113,17 @@ check: $(STAMP)
 	  --ignore=tests/unit/test_style.py --junitxml="$(REPORTS)/check.xml" || rc=$$?; \
 	if [ -f "$(REPORTS)/check.xml" ]; then "$(BIN)/python" -m mlcicd.testing.layers "$(REPORTS)/check.xml"; fi; \
 	exit $$rc
-	@scripts/offline "$(BIN)/python" -m mlcicd.testing.check --out build/check --jobs "$(JOBS)"
+	@scripts/offline "$(BIN)/python" -m mlcicd.testing.check --out build/check --jobs "$(NOTEBOOK_JOBS)"
 
 # Every notebook runs headless with papermill, offline (no network, fake AWS
 # credentials), JOBS at a time; the summary gives each one's time.
 course: $(STAMP)
-	@scripts/offline "$(BIN)/mlcicd" course run $(LESSONS) --out "$(COURSE_OUT)" --jobs "$(JOBS)"
+	@scripts/offline "$(BIN)/mlcicd" course run $(LESSONS) --out "$(COURSE_OUT)" --jobs "$(NOTEBOOK_JOBS)"
 
 # The lessons run as in `make course` (lessons only), then the executed copies
 # and the exercises are rendered to HTML; open $(SITE_OUT)/index.html.
 site: $(STAMP)
-	@scripts/offline "$(BIN)/mlcicd" course run notebooks --out "$(COURSE_OUT)" --jobs "$(JOBS)"
+	@scripts/offline "$(BIN)/mlcicd" course run notebooks --out "$(COURSE_OUT)" --jobs "$(NOTEBOOK_JOBS)"
 	@scripts/offline "$(BIN)/mlcicd" course site --executed "$(COURSE_OUT)/notebooks" --out "$(SITE_OUT)" $(if $(SOLUTIONS),--solutions)
 
 clean:

@@ -1,7 +1,9 @@
 """A sandboxed kernel synthesizes a CDK stack from jsii's shared cache, and cannot change it.
 
 The real bubblewrap sandbox, the real CDK and the cache ``make test`` uses
-(``build/jsii-cache``): the sandbox gets the arguments grading gives a kernel
+(``build/jsii-cache``), seen through a copy of this test's own (its files hard-linked,
+its markers copied, so that jsii runs on the other worker cannot touch them): the
+sandbox gets the arguments grading gives a kernel
 (:func:`mlcicd.grade.sandbox.bwrap_arguments` with a private folder for jsii's
 markers), imports ``aws_cdk``, synthesizes a bucket and tries to write into the
 cache. Skipped, in one sentence, without bubblewrap or the CDK.
@@ -10,6 +12,7 @@ cache. Skipped, in one sentence, without bubblewrap or the CDK.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -47,12 +50,38 @@ SYNTH = textwrap.dedent(
 )
 
 
-def test_a_sandboxed_kernel_reuses_the_shared_cache_read_only(tmp_path: Path) -> None:
+def own_copy(shared: Path, into: Path) -> Path:
+    """A copy of the cache that no other test touches: files hard-linked, markers copied.
+
+    Lessons and checks running beside this test on the other worker use the shared
+    cache outside any sandbox, and jsii touches each marker it loads: a private copy
+    of every marker keeps their times this test's own.
+    """
+    for path in sorted(shared.rglob("*")):
+        target = into / path.relative_to(shared)
+        if path.is_dir():
+            target.mkdir(parents=True, exist_ok=True)
+            continue
+        if path.name != jsii_cache.MARKER:
+            try:
+                os.link(path, target)
+                continue
+            except OSError:  # another file system
+                pass
+        shutil.copy2(path, target)
+    return into
+
+
+def test_a_sandboxed_kernel_reuses_the_shared_cache_read_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     environ = {**os.environ}
-    root = jsii_cache.cache_root(environ).resolve()
-    environ[jsii_cache.ROOT_VARIABLE] = str(root)
+    shared = jsii_cache.cache_root(environ).resolve()
+    environ[jsii_cache.ROOT_VARIABLE] = str(shared)
     # The grader's own CDK run fills the cache, as a lesson or a check does first.
     subprocess.run([sys.executable, "-c", "import aws_cdk"], env=environ, check=True, timeout=120)
+    root = own_copy(shared, tmp_path / "cache")
+    monkeypatch.setenv(jsii_cache.ROOT_VARIABLE, str(root))
     work = tmp_path / "work"
     work.mkdir()
     args = bwrap_arguments(work, [], jsii_private=tmp_path / "jsii")

@@ -1,4 +1,4 @@
-"""The Makefile's guard rails: a missing or old Python is one clear sentence."""
+"""The Makefile's guard rails: a missing or old Python is one clear sentence; JOBS=0 works."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+
+import pytest
 
 RunMake = Callable[..., subprocess.CompletedProcess[str]]  # the run_make fixture (conftest.py)
 
@@ -35,3 +37,16 @@ def test_help_lists_the_setup_commands(run_make: RunMake) -> None:
     result = run_make()
     assert result.returncode == 0
     assert [line.split()[1] for line in result.stdout.splitlines()][:3] == ["lab", "test", "course"]
+
+
+@pytest.mark.parametrize(("jobs", "notebooks"), [("0", "1"), ("1", "1"), ("3", "3")])
+@pytest.mark.parametrize("target", ["course", "site", "check"])
+def test_jobs_0_runs_pytest_in_one_process_and_notebooks_one_at_a_time(
+    run_make: RunMake, target: str, jobs: str, notebooks: str
+) -> None:
+    result = run_make("-n", target, f"JOBS={jobs}")
+    assert result.returncode == 0, result.stderr
+    runs = [line for line in result.stdout.splitlines() if "--jobs" in line]
+    assert runs and all(f'--jobs "{notebooks}"' in line for line in runs), runs
+    if target == "check":
+        assert f'-n "{jobs}"' in result.stdout

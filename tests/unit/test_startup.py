@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 PROBE = """
 import sys
 from mlcicd.startup import skip_unused_grammar
@@ -25,3 +27,17 @@ def test_nbformat_still_validates_without_the_grammar() -> None:
         [sys.executable, "-c", PROBE], capture_output=True, text=True, check=True, timeout=60
     )
     assert done.stdout.splitlines() == ["invalid refused", "True"]
+
+
+#: Modules started as a process of their own for each notebook (``python -m``): their
+#: ``main`` skips the grammar, so importing them must not have imported it already.
+PER_NOTEBOOK_ENTRIES = ["mlcicd.grade.nbval_sandbox", "mlcicd.course.pytest_main"]
+
+
+@pytest.mark.parametrize("module", PER_NOTEBOOK_ENTRIES)
+def test_a_per_notebook_entry_imports_nothing_that_loads_the_grammar(module: str) -> None:
+    probe = f"import sys, {module}; print(sorted(set(sys.modules) & {{'nbformat', 'jsonschema'}}))"
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert done.stdout.strip() == "[]", f"{module} imports {done.stdout.strip()} before main()"

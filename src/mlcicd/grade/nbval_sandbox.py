@@ -27,8 +27,6 @@ from typing import Any
 
 import pytest
 
-from mlcicd.grade.kernel import SANDBOX_ENV
-
 
 def _spec_manager(prefix: Sequence[str]) -> Any:
     from jupyter_client.kernelspec import KernelSpec
@@ -169,6 +167,9 @@ def main() -> int:
     from mlcicd.startup import skip_unused_grammar
 
     skip_unused_grammar()
+    # Imported only now: mlcicd.grade.kernel imports nbformat, which must come after.
+    from mlcicd.grade.kernel import SANDBOX_ENV
+
     setting = os.environ.pop(SANDBOX_ENV, "")
     plugins: list[Any] = []
     if setting:
