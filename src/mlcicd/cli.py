@@ -450,6 +450,9 @@ def course_run(folders: tuple[Path, ...], out: Path, jobs: int, timeout: int) ->
     """Run every notebook in FOLDERS headless (offline) and print each one's time."""
     import time
 
+    from mlcicd.startup import skip_unused_grammar
+
+    skip_unused_grammar()  # before nbformat is imported
     from mlcicd.course.execute import run_notebooks, summary
 
     notebooks = [nb for folder in folders for nb in sorted(folder.glob("*.ipynb"))]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -41,3 +42,19 @@ def test_a_per_notebook_entry_imports_nothing_that_loads_the_grammar(module: str
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
     )
     assert done.stdout.strip() == "[]", f"{module} imports {done.stdout.strip()} before main()"
+
+
+def test_grade_me_in_a_graded_kernel_imports_no_nbformat() -> None:
+    # Every exercise ends with this cell, so every kernel of every grading run runs it.
+    probe = (
+        "import sys\nfrom mlcicd.grade import grade_me\ngrade_me()\n"
+        "print(sorted(set(sys.modules) & {'nbformat', 'jsonschema'}))"
+    )
+    environ = {**os.environ, "MLCICD_GRADING": "1"}
+    done = subprocess.run(
+        [sys.executable, "-c", probe], env=environ, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.splitlines() == [
+        "grade_me() does nothing while the notebook is being graded.",
+        "[]",
+    ]

@@ -26,11 +26,10 @@ from nbformat import NotebookNode
 
 from mlcicd.course.nbval_run import CellResult, run_nbval
 from mlcicd.course.notebook import write
+from mlcicd.grade.learner import GRADING_ENV
 from mlcicd.grade.sandbox import Cgroup, bwrap_arguments, isolation
 from mlcicd.testing.environment import DEFAULT_REGION, offline_environment
 
-#: Set in the kernels of a grading run (``grade_me()`` does nothing there).
-GRADING_ENV = "MLCICD_GRADING"
 DEFAULT_TIMEOUT = 30
 #: Resident memory of one kernel and all it starts (a cgroup cap where one can be made).
 DEFAULT_MEMORY_MB = 2048
