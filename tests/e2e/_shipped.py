@@ -2,10 +2,11 @@
 
 The commands are read from the files that ship them (the grading workflow, the
 grading buildspec, the learner release's README), never copied into a test.
-Tests run offline, so pip is pointed at ``build/wheelhouse/`` (filled by
-``scripts/wheelhouse`` before ``make test`` goes offline) with ``PIP_NO_INDEX``
-and ``PIP_FIND_LINKS``: that changes where pip finds packages, not what the
-command asks for (and MLCICD_GRADE_TIMEOUT gives a graded cell more time on a busy
+Tests run offline, so pip and uv (the learner release installs with uv) are
+pointed at ``build/wheelhouse/`` (filled by ``scripts/wheelhouse`` before ``make
+test`` goes offline) with ``PIP_NO_INDEX``, ``PIP_FIND_LINKS``, ``UV_OFFLINE`` and
+``UV_FIND_LINKS``: that changes where they find packages, not what the command
+asks for (and MLCICD_GRADE_TIMEOUT gives a graded cell more time on a busy
 machine: how fast, not what). With no wheelhouse (no network when it was to be filled) the
 tests skip with that sentence, and fail under CI=1: an environment problem is
 reported as one.
@@ -40,7 +41,7 @@ def require_wheelhouse() -> Path:
 
 
 def venv_environment(venv: Path, base: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The environment of a shell with ``venv`` activated and pip pointed at the wheelhouse."""
+    """The environment of a shell with ``venv`` activated, pip and uv pointed at the wheelhouse."""
     environ = dict(os.environ if base is None else base)
     for name in ("PYTHONPATH", "PYTHONHOME", "PIP_CONSTRAINT", "PIP_REQUIRE_VIRTUALENV"):
         environ.pop(name, None)
@@ -49,6 +50,8 @@ def venv_environment(venv: Path, base: Mapping[str, str] | None = None) -> dict[
         PATH=os.pathsep.join([str(venv / "bin"), environ.get("PATH", "")]),
         PIP_NO_INDEX="1",
         PIP_FIND_LINKS=str(require_wheelhouse()),
+        UV_OFFLINE="1",
+        UV_FIND_LINKS=str(require_wheelhouse()),
         PIP_DISABLE_PIP_VERSION_CHECK="1",
         # make test runs the suite on two workers, so these kernels share the cores with
         # other tests' kernels: a cell gets 120 s instead of the 30 s default (an exercise

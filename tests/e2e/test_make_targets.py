@@ -1,14 +1,23 @@
-"""Makefile targets that fail: an install with no package index, a test run with no test."""
+"""Makefile targets that fail: an install with no package index (the course's Makefile and
+the learner release's), a test run with no test."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
 RunMake = Callable[..., subprocess.CompletedProcess[str]]  # the run_make fixture (conftest.py)
+ROOT = Path(__file__).resolve().parents[2]
+UNREACHABLE = {
+    "PIP_CONFIG_FILE": os.devnull,  # ignore this machine's own pip settings
+    "PIP_INDEX_URL": "http://127.0.0.1:9/simple",  # discard port: nothing listens
+    "PIP_RETRIES": "0",
+    "PIP_TIMEOUT": "5",
+}
 
 
 def test_install_without_a_package_index_fails_clearly_and_leaves_no_stamp(
@@ -16,17 +25,11 @@ def test_install_without_a_package_index_fails_clearly_and_leaves_no_stamp(
 ) -> None:
     venv = tmp_path / "venv"
     stamp = venv / ".mlcicd-installed"
-    unreachable = {
-        "PIP_CONFIG_FILE": os.devnull,  # ignore this machine's own pip settings
-        "PIP_INDEX_URL": "http://127.0.0.1:9/simple",  # discard port: nothing listens
-        "PIP_RETRIES": "0",
-        "PIP_TIMEOUT": "5",
-    }
     result = run_make(
         str(stamp),
         f"VENV={venv}",
         f"PYTHON={sys.base_prefix}/bin/python3",
-        env=unreachable,
+        env=UNREACHABLE,
         installed=False,
     )
     assert result.returncode != 0
@@ -34,6 +37,31 @@ def test_install_without_a_package_index_fails_clearly_and_leaves_no_stamp(
     assert "failed; pip's messages above say why" in result.stdout
     assert "network" in result.stdout
     assert not stamp.exists()
+
+
+def test_the_release_install_without_a_package_index_falls_back_to_pip_then_fails_clearly(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "learners"
+    (folder / "src").mkdir(parents=True)
+    shutil.copy(ROOT / "src" / "mlcicd" / "course" / "release_files" / "Makefile", folder)
+    shutil.copy(ROOT / "pyproject.toml", folder)
+    environ = {**os.environ, **UNREACHABLE, "UV_INDEX_URL": UNREACHABLE["PIP_INDEX_URL"]}
+    for name in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "JOBS", "VIRTUAL_ENV"):
+        environ.pop(name, None)
+    result = subprocess.run(
+        ["make", "--no-print-directory", ".venv/.mlcicd-installed"],
+        cwd=folder,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "uv could not install the course: installing with pip instead." in result.stdout
+    assert "failed; pip's messages above say why" in result.stdout
+    assert not (folder / ".venv" / ".mlcicd-installed").exists()
 
 
 def test_make_test_that_collects_no_test_fails(tmp_path: Path, run_make: RunMake) -> None:

@@ -4,8 +4,8 @@ One release of the real course is built into a temporary folder and scanned as
 written. The set-up command is then read from the release's README (its first
 ``bash`` block: the command that makes the ``test`` target) and run in the
 release folder as a learner's shell would, with a fresh venv's Python first on
-PATH and pip pointed at ``build/wheelhouse``, offline (``tests/e2e/_shipped.py``):
-the release's own Makefile creates ``.venv``, installs the course into it and
+PATH and pip and uv pointed at ``build/wheelhouse``, offline (``tests/e2e/_shipped.py``):
+the release's own Makefile creates ``.venv``, installs the course into it (with uv) and
 grades the untouched exercises, where every checkpoint must fail. The solution
 cells are pasted in by cell id and the same command runs again: every public
 checkpoint must pass. Last, every lesson runs with the release's own ``mlcicd``.
@@ -163,6 +163,8 @@ def test_the_release_holds_no_answer_no_hidden_case_no_instructor_file(built: Bu
 def test_the_set_up_installs_offline_without_the_dev_extra(built: Built, untouched: Graded) -> None:
     python = built.folder / ".venv" / "bin" / "python"
     assert python.is_file(), untouched.result.stdout[-3000:] + untouched.result.stderr[-3000:]
+    # uv installed it: pip's fallback works too, at twice the time, and would hide a broken uv.
+    assert "installing with pip instead" not in untouched.result.stdout, untouched.result.stderr
     probe = "import importlib.util as u; print(u.find_spec('ruff') is None)"
     result = subprocess.run([str(python), "-c", probe], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "True", "the dev extra leaked into the learner's install"

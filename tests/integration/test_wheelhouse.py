@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -17,7 +19,11 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "wheelhouse"
-KEY = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()[:16]
+#: The script's list of what it downloads besides the course: part of the key.
+WANTS = shlex.split(re.search(r"^wants=\((.*)\)$", SCRIPT.read_text(), re.M)[1])
+KEY = hashlib.sha256(
+    (ROOT / "pyproject.toml").read_bytes() + (" ".join(WANTS) + "\n").encode()
+).hexdigest()[:16]
 
 
 def wheelhouse(cache: Path, out: Path) -> subprocess.CompletedProcess[str]:
