@@ -88,7 +88,7 @@ lab: $(STAMP)
 # JOBS workers (pytest-xdist), a file each so a module's fixtures run once, in the
 # order tests/conftest.py gives (test_release.py, the longest chain, first;
 # --no-loadscope-reorder keeps it: xdist would otherwise start the files with most
-# tests first). Measured on 2 cores, fresh clones: pytest took 462-517 s, against
+# tests first). Measured on 2 cores, fresh clones: pytest took 379-462 s, against
 # about 1000 s on one worker. JOBS=0 runs on one worker, in this process. Three
 # workers gain nothing: 640 s against 632 s for two, the cores busy either way.
 test: $(STAMP)
