@@ -15,6 +15,7 @@ reported as one.
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import subprocess
 import sys
@@ -25,6 +26,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 WHEELHOUSE = ROOT / "build" / "wheelhouse"
+#: The learner's Makefile, as the release copies it.
+RELEASE_MAKEFILE = ROOT / "src" / "mlcicd" / "course" / "release_files" / "Makefile"
 
 
 def require_wheelhouse() -> Path:
@@ -58,6 +61,24 @@ def venv_environment(venv: Path, base: Mapping[str, str] | None = None) -> dict[
         # 09 cell that takes 8 s alone once took over 30 s under that load).
         MLCICD_GRADE_TIMEOUT="120",
     )
+    return environ
+
+
+def make_variables(makefile: Path) -> set[str]:
+    """The variables ``makefile`` lets the environment set (``NAME ?= value``)."""
+    found = re.findall(r"^(?:export\s+)?([A-Z_][A-Z0-9_]*)\s*\?=", makefile.read_text(), re.M)
+    assert found, f"{makefile} sets no variable with ?=: has its syntax changed?"
+    return set(found)
+
+
+def outside_make(environ: dict[str, str]) -> dict[str, str]:
+    """``environ`` without what an outer make exports, as a learner's shell has it.
+
+    When the suite itself runs under make (``make test JOBS=0``), make exports its
+    flags and its command-line variables; the release's Makefile would read them.
+    """
+    for name in {"MAKEFLAGS", "MFLAGS", "MAKELEVEL"} | make_variables(RELEASE_MAKEFILE):
+        environ.pop(name, None)
     return environ
 
 

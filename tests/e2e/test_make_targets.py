@@ -10,8 +10,9 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from _shipped import RELEASE_MAKEFILE, ROOT, outside_make
+
 RunMake = Callable[..., subprocess.CompletedProcess[str]]  # the run_make fixture (conftest.py)
-ROOT = Path(__file__).resolve().parents[2]
 UNREACHABLE = {
     "PIP_CONFIG_FILE": os.devnull,  # ignore this machine's own pip settings
     "PIP_INDEX_URL": "http://127.0.0.1:9/simple",  # discard port: nothing listens
@@ -44,11 +45,11 @@ def test_the_release_install_without_a_package_index_falls_back_to_pip_then_fail
 ) -> None:
     folder = tmp_path / "learners"
     (folder / "src").mkdir(parents=True)
-    shutil.copy(ROOT / "src" / "mlcicd" / "course" / "release_files" / "Makefile", folder)
+    shutil.copy(RELEASE_MAKEFILE, folder)
     shutil.copy(ROOT / "pyproject.toml", folder)
     environ = {**os.environ, **UNREACHABLE, "UV_INDEX_URL": UNREACHABLE["PIP_INDEX_URL"]}
-    for name in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "JOBS", "VIRTUAL_ENV"):
-        environ.pop(name, None)
+    environ.pop("VIRTUAL_ENV", None)  # a learner's shell with no venv active
+    environ = outside_make(environ)
     result = subprocess.run(
         ["make", "--no-print-directory", ".venv/.mlcicd-installed"],
         cwd=folder,

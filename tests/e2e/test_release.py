@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from _shipped import ROOT, fresh_venv, venv_environment
+from _shipped import ROOT, fresh_venv, outside_make, venv_environment
 
 from mlcicd.course import notebook as n
 from mlcicd.course.execute import missing_requirement
@@ -68,26 +68,9 @@ def make_target_command(commands: list[str], target: str) -> str:
     return found[0]
 
 
-#: The learner's Makefile, as the release copies it.
-RELEASE_MAKEFILE = ROOT / "src" / "mlcicd" / "course" / "release_files" / "Makefile"
-
-
-def make_variables(makefile: Path) -> set[str]:
-    """The variables ``makefile`` lets the environment set (``NAME ?= value``)."""
-    found = re.findall(r"^(?:export\s+)?([A-Z_][A-Z0-9_]*)\s*\?=", makefile.read_text(), re.M)
-    assert found, f"{makefile} sets no variable with ?=: has its syntax changed?"
-    return set(found)
-
-
 def learner_shell(venv: Path) -> dict[str, str]:
-    """A learner's shell: ``venv`` activated, pip offline on the wheelhouse, no outer make.
-
-    When the suite itself runs under make (``make test JOBS=0``), make exports its
-    command-line variables: a learner's shell has none of them.
-    """
-    environ = venv_environment(venv)
-    for name in {"MAKEFLAGS", "MFLAGS", "MAKELEVEL"} | make_variables(RELEASE_MAKEFILE):
-        environ.pop(name, None)
+    """A learner's shell: ``venv`` activated, pip offline on the wheelhouse, no outer make."""
+    environ = outside_make(venv_environment(venv))
     environ["JSII_RUNTIME_PACKAGE_CACHE_ROOT"] = str(ROOT / "build" / "jsii-cache")
     return environ
 

@@ -8,6 +8,8 @@ import sys
 
 import pytest
 
+from mlcicd.grade.learner import GRADING_ENV
+
 PROBE = """
 import sys
 from mlcicd.startup import skip_unused_grammar
@@ -50,9 +52,14 @@ def test_grade_me_in_a_graded_kernel_imports_no_nbformat() -> None:
         "import sys\nfrom mlcicd.grade import grade_me\ngrade_me()\n"
         "print(sorted(set(sys.modules) & {'nbformat', 'jsonschema'}))"
     )
-    environ = {**os.environ, "MLCICD_GRADING": "1"}
+    environ = {**os.environ, GRADING_ENV: "1"}
     done = subprocess.run(
-        [sys.executable, "-c", probe], env=environ, capture_output=True, text=True, check=True
+        [sys.executable, "-c", probe],
+        env=environ,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
     )
     assert done.stdout.splitlines() == [
         "grade_me() does nothing while the notebook is being graded.",
