@@ -118,3 +118,37 @@ def is_pip_install(command: str) -> bool:
     while words and words[0] in ("python", "python3", "-m"):
         words = words[1:]
     return words[:2] == ["pip", "install"]
+
+
+#: Imports what a graded kernel imports (every exercise's checks, the CDK modules exercise
+#: 09 builds with), then prints the imported modules of the venv that have no bytecode.
+_UNCOMPILED_PROBE = """
+import importlib, importlib.util, os, sys
+import ipykernel.kernelapp, mlcicd.grade.learner
+checks = os.path.dirname(importlib.import_module("mlcicd.course.checks").__file__)
+for name in sorted(os.listdir(checks)):
+    if name.startswith("ex") and name.endswith(".py"):
+        importlib.import_module("mlcicd.course.checks." + name[:-3])
+import aws_cdk.assertions, aws_cdk.aws_codebuild, aws_cdk.aws_events_targets, aws_cdk.aws_iam
+import aws_cdk.aws_s3, aws_cdk.aws_sagemaker, aws_cdk.aws_sns
+files = [getattr(m, "__file__", None) or "" for m in list(sys.modules.values())]
+print("\\n".join(f for f in files if f.endswith(".py") and f.startswith(sys.prefix)
+                and not os.path.exists(importlib.util.cache_from_source(f))))
+"""
+
+
+def uncompiled_modules(venv: Path) -> list[str]:
+    """The modules of ``venv`` a graded kernel imports that its install left uncompiled.
+
+    The probe runs with ``-B``: it writes no bytecode itself, as a sandboxed kernel cannot.
+    """
+    result = subprocess.run(
+        [str(venv / "bin" / "python"), "-B", "-c", _UNCOMPILED_PROBE],
+        env=venv_environment(venv),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result.stdout.split()

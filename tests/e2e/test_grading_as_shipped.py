@@ -1,9 +1,10 @@
-"""Grading as shipped: the install line of the grading CI, in a fresh venv, grades every solution.
+"""Grading as shipped: the install lines of the grading CI, in a fresh venv, grade every solution.
 
 The workflow (.github/workflows/grade.yml) and the CodeBuild grading buildspec
-(buildspecs/grading.yml) each install the course before ``mlcicd grade``. The
-test reads both install lines from those files, requires them to agree, runs
-that line in a new virtual environment with nothing else installed, and grades
+(buildspecs/grading.yml) each install the course before ``mlcicd grade`` (pip, then
+``python -m mlcicd.bytecode``). The test reads both sets of install lines from those
+files, requires them to agree, runs them in a new virtual environment with nothing else
+installed, checks that what a graded kernel imports was compiled, and grades
 every reference solution with the ``mlcicd`` it installed. Each must score full
 marks: a package the checks import but the install leaves out shows up here as
 a "not gradable" row, which fails the test with what is missing.
@@ -21,10 +22,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _shipped import ROOT, fresh_venv, is_pip_install, run_shipped, venv_environment
+from _shipped import (
+    ROOT,
+    fresh_venv,
+    is_pip_install,
+    run_shipped,
+    uncompiled_modules,
+    venv_environment,
+)
 from ruamel.yaml import YAML
 
 from mlcicd.buildspec import loads
+from mlcicd.buildspec.recipes import BUBBLEWRAP_INSTALL
 from mlcicd.course import notebook as n
 
 WORKFLOW = ROOT / ".github" / "workflows" / "grade.yml"
@@ -33,22 +42,24 @@ SOLUTIONS = sorted((ROOT / "solutions").glob("*.ipynb"))
 
 
 def workflow_install_lines() -> list[str]:
-    """The ``pip install`` lines of the grading workflow's steps, in order."""
+    """The lines of the grading workflow's step "Install the course", in order."""
     data: dict[str, Any] = YAML(typ="safe").load(WORKFLOW.read_text(encoding="utf-8"))
     (job,) = data["jobs"].values()
-    lines = [line for s in job["steps"] for line in str(s.get("run", "")).splitlines()]
-    return [line.strip() for line in lines if line.strip() and is_pip_install(line.strip())]
+    (step,) = [s for s in job["steps"] if s.get("name") == "Install the course"]
+    return [line.strip() for line in str(step["run"]).splitlines() if line.strip()]
 
 
 def buildspec_install_lines() -> list[str]:
-    """The ``pip install`` commands of the grading buildspec's install phase."""
+    """The grading buildspec's install commands after bubblewrap's (the course's own)."""
     spec = loads(BUILDSPEC.read_text(encoding="utf-8"))
-    return [c for c in spec.phases["install"].commands if is_pip_install(c)]
+    commands = list(spec.phases["install"].commands)
+    assert commands[: len(BUBBLEWRAP_INSTALL)] == list(BUBBLEWRAP_INSTALL), commands
+    return commands[len(BUBBLEWRAP_INSTALL) :]
 
 
 def test_the_workflow_and_the_buildspec_install_the_course_the_same_way() -> None:
     workflow, buildspec = workflow_install_lines(), buildspec_install_lines()
-    assert workflow, "the grading workflow installs nothing with pip"
+    assert any(is_pip_install(line) for line in workflow), "the workflow installs nothing"
     assert workflow == buildspec, (
         "the grading workflow and buildspec install differently; the as-shipped test "
         "installs one of them: make them agree, or install each in its own venv here"
@@ -57,7 +68,7 @@ def test_the_workflow_and_the_buildspec_install_the_course_the_same_way() -> Non
 
 @pytest.fixture(scope="module")
 def shipped(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A fresh venv where the workflow's install lines ran, from the repository root."""
+    """A fresh venv where the workflow's install step ran, line by line, from the root."""
     venv = fresh_venv(tmp_path_factory.mktemp("shipped") / "venv")
     for line in workflow_install_lines():
         run_shipped(line, venv=venv, cwd=ROOT)
@@ -91,6 +102,11 @@ def test_the_shipped_install_is_a_fresh_venv_without_the_dev_extra(shipped: Path
     probe = "import importlib.util as u; print(u.find_spec('ruff') is None)"
     result = subprocess.run([python, "-c", probe], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "True", "the dev extra leaked into the shipped venv"
+
+
+def test_the_install_compiled_every_module_grading_imports(shipped: Path) -> None:
+    uncompiled = uncompiled_modules(shipped)
+    assert not uncompiled, f"{len(uncompiled)} modules left uncompiled: {uncompiled[:10]}"
 
 
 @pytest.mark.parametrize("path", SOLUTIONS, ids=lambda p: p.stem)

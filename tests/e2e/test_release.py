@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from _shipped import ROOT, fresh_venv, outside_make, venv_environment
+from _shipped import ROOT, fresh_venv, outside_make, uncompiled_modules, venv_environment
 
 from mlcicd.course import notebook as n
 from mlcicd.course.execute import missing_requirement
@@ -151,6 +151,8 @@ def test_the_set_up_installs_offline_without_the_dev_extra(built: Built, untouch
     probe = "import importlib.util as u; print(u.find_spec('ruff') is None)"
     result = subprocess.run([str(python), "-c", probe], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "True", "the dev extra leaked into the learner's install"
+    # mlcicd.bytecode compiled what a graded kernel imports (the venv is read-only there).
+    assert uncompiled_modules(built.folder / ".venv") == []
 
 
 def test_make_lab_finds_the_course_installed(

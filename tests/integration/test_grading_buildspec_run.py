@@ -5,8 +5,9 @@ part: it starts the build with ``SHARD=1``, the value the ``build-matrix``
 gives the first build. The source is a small course fork: the repository's
 ``exercises/`` (the manifest and the notebooks) and a ``submissions/`` folder
 with one learner's copy of exercise 08, the fastest to grade. The install
-lines (``apt-get`` for bubblewrap, then ``pip install '.[grade]'``)
-do not really run: a stand-in ``apt-get`` and ``pip`` first on the build's
+lines (``apt-get`` for bubblewrap, ``pip install --no-compile '.[grade]'``, then
+``python -m mlcicd.bytecode``)
+do not really run: a stand-in ``apt-get``, ``pip`` and ``python`` first on the build's
 ``PATH`` record their arguments, and the real ``mlcicd`` is found in this
 virtual environment.
 """
@@ -52,10 +53,10 @@ def fork(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def stand_in(tmp_path: Path) -> Path:
-    """A folder holding ``pip`` and ``apt-get`` that log their arguments (``<name>.log``)."""
+    """A folder holding ``pip``, ``python`` and ``apt-get`` that log their arguments."""
     folder = tmp_path / "stand-in"
     folder.mkdir()
-    for name in ("pip", "apt-get"):
+    for name in ("pip", "python", "apt-get"):
         tool = folder / name
         log = folder / f"{name}.log"
         tool.write_text(f'#!/bin/sh\necho "$*" >> "{log}"\nexit 0\n', encoding="utf-8")
@@ -84,7 +85,13 @@ def test_one_shard_of_the_grading_buildspec_grades_its_submission(
         "update -q",
         "install -y -q bubblewrap",
     ]
-    assert (stand_in / "pip.log").read_text(encoding="utf-8").splitlines() == ["install .[grade]"]
+    assert (stand_in / "pip.log").read_text(encoding="utf-8").splitlines() == [
+        "install --no-compile .[grade]"
+    ]
+    # then compiled it (mlcicd.bytecode), with the Python pip installed into
+    assert (stand_in / "python.log").read_text(encoding="utf-8").splitlines() == [
+        "-m mlcicd.bytecode"
+    ]
 
     report = result.source_dir / "reports" / "grades-1.xml"
     assert report.is_file(), log.getvalue()

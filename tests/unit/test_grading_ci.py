@@ -109,7 +109,7 @@ def test_workflow_installs_the_course_and_grades_submissions(steps: list[dict[st
     node = next(s for s in steps if s.get("uses", "").startswith("actions/setup-node"))
     assert int(node["with"]["node-version"]) >= 18  # the CDK's jsii refuses older Node.js
     runs = [s["run"] for s in steps if "run" in s]
-    install = runs.index("pip install '.[grade]'")
+    install = runs.index("pip install --no-compile '.[grade]'\npython -m mlcicd.bytecode\n")
     assert install < next(i for i, r in enumerate(runs) if "mlcicd grade" in r)
     argv = grade_argv(steps)
     assert argv[:3] == ["mlcicd", "grade", "submissions"]
@@ -208,7 +208,8 @@ def test_buildspec_installs_bubblewrap_as_root_before_the_course() -> None:
     assert spec.phases["install"].commands == (
         "apt-get update -q",
         "apt-get install -y -q bubblewrap",
-        "pip install '.[grade]'",
+        "pip install --no-compile '.[grade]'",
+        "python -m mlcicd.bytecode",
     )
 
 
@@ -230,7 +231,11 @@ def test_grading_recipe_installs_bubblewrap_unless_told_not_to(
     sandbox: bool, first: tuple[str, ...]
 ) -> None:
     spec = grading_buildspec(package=".", sandbox=sandbox)
-    assert spec.phases["install"].commands == (*first, "pip install .")
+    assert spec.phases["install"].commands == (
+        *first,
+        "pip install --no-compile .",
+        "python -m mlcicd.bytecode",
+    )
     assert lint_text(dumps(spec)) == []
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -87,6 +88,24 @@ def _bucket_arn(data: dict[str, Any]) -> dict[str, Any]:
 
 
 # ---- CDK assertions ---------------------------------------------------------
+
+
+def test_every_cdk_module_building_the_stack_loads_is_one_the_install_compiles(
+    data: dict[str, Any],
+) -> None:
+    """jsii's bindings import modules lazily while the stack is built and synthesized."""
+    import aws_cdk
+
+    from mlcicd.bytecode import cdk_modules
+
+    assert data["Resources"]  # synthesized: every module that took has been loaded
+    root = Path(aws_cdk.__file__).parent
+    # Files only: publication adds file-less `_private` modules to each package.
+    files = [Path(m.__file__) for m in list(sys.modules.values()) if getattr(m, "__file__", None)]
+    loaded = {f.relative_to(root).parts[0] for f in files if f.is_relative_to(root)}
+    loaded.discard("__init__.py")  # aws_cdk itself
+    assert {"aws_s3", "aws_codebuild"} <= loaded, loaded
+    assert loaded - cdk_modules(root) == set(), "mlcicd.bytecode leaves these uncompiled"
 
 
 def test_the_artifact_bucket_is_versioned_encrypted_private_and_kept(template: Any) -> None:
