@@ -131,11 +131,15 @@ def compile_installed(folders: Sequence[Path], *, workers: int = 0) -> tuple[int
     # that cost more than the compiling of an up-to-date venv. Chunks of files do not.
     chunk = max(1, len(files) // (workers * 16))
     compile_one = functools.partial(compileall.compile_file, quiet=2)
-    if workers == 1:
+    failed = None
+    if workers > 1:
+        try:
+            with ProcessPoolExecutor(workers) as pool:
+                failed = sum(not ok for ok in pool.map(compile_one, files, chunksize=chunk))
+        except (OSError, NotImplementedError):  # no /dev/shm for its locks (some containers)
+            failed = None
+    if failed is None:
         failed = sum(not compile_one(file) for file in files)
-    else:
-        with ProcessPoolExecutor(workers) as pool:
-            failed = sum(not ok for ok in pool.map(compile_one, files, chunksize=chunk))
     return len(files) - failed, failed
 
 

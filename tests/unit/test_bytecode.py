@@ -100,6 +100,17 @@ def test_compiling_writes_bytecode_for_the_modules_only_and_counts_failures(
     assert not any(name.startswith("aws_cdk/aws_unused") for name in has_bytecode)
 
 
+def test_without_worker_processes_one_process_compiles_everything(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_pool(*args: object, **kwargs: object) -> None:
+        raise OSError("[Errno 38] Function not implemented")  # as with no /dev/shm
+
+    monkeypatch.setattr(bytecode, "ProcessPoolExecutor", no_pool)
+    assert compile_installed([site], workers=2) == (len(modules(site)), 0)
+    assert Path(importlib.util.cache_from_source(str(site / "top.py"))).is_file()
+
+
 def test_a_second_run_finds_everything_up_to_date(site: Path) -> None:
     compile_installed([site], workers=1)
     pyc = Path(importlib.util.cache_from_source(str(site / "top.py")))
