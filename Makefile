@@ -65,7 +65,8 @@ check-python:
 # suite starts hundreds of kernels and Pythons. Measured: the imports of a course kernel
 # took 9.3 s uncompiled against 3.5 s; grading one exercise 03 solution 22 s against
 # 12 s. It leaves out what the course never imports (the packages' own tests, most of
-# aws-cdk-lib): 13 s and 26 core-seconds on 2 cores, against 23 s and 45 for all of it.
+# aws-cdk-lib): a learner's venv compiles in 13 s and 26 core-seconds on 2 cores,
+# against 23 s and 45 for all of it.
 $(STAMP): pyproject.toml | check-python
 	@$(if $(NODE),,echo "Node.js is not installed: installing the course without the AWS CDK (lesson 09 needs Node.js 22 or 24).")
 	@echo "Installing the course into $(VENV) (a few minutes the first time)..."
@@ -90,8 +91,8 @@ lab: $(STAMP)
 # JOBS workers (pytest-xdist), a file each so a module's fixtures run once, in the
 # order tests/conftest.py gives (test_release.py, the longest chain, first;
 # --no-loadscope-reorder keeps it: xdist would otherwise start the files with most
-# tests first). Measured on 2 cores, fresh clones: pytest took 379-462 s, against
-# about 1000 s on one worker. JOBS=0 runs on one worker, in this process. Three
+# tests first). Measured on 2 shared cores, fresh clones: pytest took 446-524 s (379-462 s
+# on a faster day), against about 1000 s on one worker. JOBS=0 runs on one worker, in this process. Three
 # workers gain nothing: 640 s against 632 s for two, the cores busy either way.
 test: $(STAMP)
 	@mkdir -p "$(REPORTS)"

@@ -123,14 +123,16 @@ def is_pip_install(command: str) -> bool:
 #: Imports what a graded kernel imports (every exercise's checks, the CDK modules exercise
 #: 09 builds with), then prints the imported modules of the venv that have no bytecode.
 _UNCOMPILED_PROBE = """
-import importlib, importlib.util, os, sys
+import importlib, importlib.util, os, shutil, sys
 import ipykernel.kernelapp, mlcicd.grade.learner
 checks = os.path.dirname(importlib.import_module("mlcicd.course.checks").__file__)
 for name in sorted(os.listdir(checks)):
     if name.startswith("ex") and name.endswith(".py"):
         importlib.import_module("mlcicd.course.checks." + name[:-3])
-import aws_cdk.assertions, aws_cdk.aws_codebuild, aws_cdk.aws_events_targets, aws_cdk.aws_iam
-import aws_cdk.aws_s3, aws_cdk.aws_sagemaker, aws_cdk.aws_sns
+# Installed without the iac extra, or with no Node.js for jsii: nothing of the CDK to check.
+if importlib.util.find_spec("aws_cdk") and shutil.which("node"):
+    import aws_cdk.assertions, aws_cdk.aws_codebuild, aws_cdk.aws_events_targets
+    import aws_cdk.aws_iam, aws_cdk.aws_s3, aws_cdk.aws_sagemaker, aws_cdk.aws_sns
 files = [getattr(m, "__file__", None) or "" for m in list(sys.modules.values())]
 print("\\n".join(f for f in files if f.endswith(".py") and f.startswith(sys.prefix)
                 and not os.path.exists(importlib.util.cache_from_source(f))))
