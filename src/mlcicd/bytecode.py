@@ -102,7 +102,7 @@ def modules(site: Path, cdk_start: Iterable[str] = COURSE_CDK) -> list[str]:
     found: list[str] = []
     for root, folders, files in os.walk(site):
         folders[:] = [f for f in folders if f not in TEST_FOLDERS and f != "__pycache__"]
-        if Path(root) == site / "aws_cdk":
+        if Path(root) == cdk_root:
             folders[:] = [f for f in folders if f in cdk_keep]
         found.extend(os.path.join(root, f) for f in files if f.endswith(".py"))
     return found
@@ -133,15 +133,16 @@ def compile_installed(folders: Sequence[Path], *, workers: int = 0) -> tuple[int
     # that cost more than the compiling of an up-to-date venv. Chunks of files do not.
     chunk = max(1, len(files) // (workers * 16))
     compile_one = functools.partial(compileall.compile_file, quiet=2)
-    failed = None
+    results: list[bool] | None = None
     if workers > 1:
         try:
             with ProcessPoolExecutor(workers) as pool:
-                failed = sum(not ok for ok in pool.map(compile_one, files, chunksize=chunk))
+                results = list(pool.map(compile_one, files, chunksize=chunk))
         except (OSError, NotImplementedError):  # no /dev/shm for its locks (some containers)
-            failed = None
-    if failed is None:
-        failed = sum(not compile_one(file) for file in files)
+            pass  # one process below; what the pool compiled is up to date by then
+    if results is None:
+        results = [compile_one(file) for file in files]
+    failed = results.count(False)
     return len(files) - failed, failed
 
 
