@@ -11,7 +11,9 @@ def skip_unused_grammar() -> None:
     nbformat imports jsonschema, which imports ``rfc3987_syntax`` when it is
     installed (JupyterLab's dependencies install it); that module builds a parsing
     grammar for about 2 s at import, for IRI string formats nbformat never checks.
-    Without it jsonschema leaves those formats unchecked. Call this before nbformat
-    is imported, in processes started once per notebook (grading starts several).
+    Without it jsonschema leaves those formats unchecked. Called before nbformat is
+    imported by every ``mlcicd`` command, by the processes started once per notebook
+    (grading starts several), and by this project's pytest (:mod:`mlcicd.testing.lean`).
+    Never in a learner's kernel: their code may validate those formats.
     """
     sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[assignment]

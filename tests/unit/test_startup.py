@@ -5,9 +5,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
+from mlcicd.course.notebook import read
 from mlcicd.grade.learner import GRADING_ENV
 
 PROBE = """
@@ -65,3 +67,53 @@ def test_grade_me_in_a_graded_kernel_imports_no_nbformat() -> None:
         "grade_me() does nothing while the notebook is being graded.",
         "[]",
     ]
+
+
+ROOT = Path(__file__).resolve().parents[2]
+GRAMMAR_PROBE = "import sys\nprint(repr(sys.modules.get('rfc3987_syntax', 'never imported')))\n"
+
+
+def test_this_projects_pytest_starts_without_the_grammar(tmp_path: Path) -> None:
+    # pyproject.toml's addopts name mlcicd.testing.lean, imported before nbval's plugin.
+    (tmp_path / "test_probe.py").write_text(
+        "import sys\n\ndef test_probe():\n"
+        "    assert sys.modules.get('rfc3987_syntax', 'never imported') is None\n"
+    )
+    config = ["-c", str(ROOT / "pyproject.toml"), f"--junitxml={tmp_path / 'report.xml'}"]
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", *config, "-q", "-p", "no:cacheprovider", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+
+
+def test_every_mlcicd_command_starts_without_the_grammar() -> None:
+    # `course build --check` names no grammar skip of its own: the group does it for all.
+    probe = (
+        "import sys\nfrom mlcicd.cli import main\n"
+        "try:\n    main(['course', 'build', '--check'])\nexcept SystemExit as done:\n"
+        "    assert not done.code, done.code\n" + GRAMMAR_PROBE
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.splitlines()[-1] == "None", done.stdout
+
+
+@pytest.mark.parametrize("folder", ["notebooks", "exercises", "solutions"])
+def test_no_notebook_imports_the_notebook_module_into_a_kernel(folder: str) -> None:
+    # mlcicd.course.notebook imports nbformat: 2 s of a learner's cell (lesson 00 once did).
+    found = [
+        f"{path.name}: {line.strip()}"
+        for path in sorted((ROOT / folder).glob("*.ipynb"))
+        for cell in read(path).cells
+        if cell.cell_type == "code"
+        for line in cell.source.splitlines()
+        if "mlcicd.course.notebook" in line or "mlcicd.course import notebook" in line
+    ]
+    assert not found, "import from mlcicd.course.checkpoint instead:\n" + "\n".join(found)
