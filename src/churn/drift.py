@@ -24,7 +24,6 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from scipy.stats import ks_2samp
 
 from churn.exceptions import DataError
 from churn.schema import TARGET, feature_columns
@@ -169,6 +168,10 @@ def ks_test(reference: pd.Series, batch: pd.Series) -> tuple[float, float]:
         The distance D (largest gap between the two empirical distribution
         functions, 0 to 1) and the p-value of "both samples share a distribution".
     """
+    # Imported here, not at the top: scipy.stats takes 1.5 s to import, and every process
+    # that checks exercise 03 imports this module, most of them never calling this.
+    from scipy.stats import ks_2samp
+
     ref, new = (values.dropna().to_numpy(dtype=float) for values in (reference, batch))
     result = ks_2samp(ref, new)
     return float(result.statistic), float(result.pvalue)

@@ -117,3 +117,17 @@ def test_no_notebook_imports_the_notebook_module_into_a_kernel(folder: str) -> N
         if "mlcicd.course.notebook" in line or "mlcicd.course import notebook" in line
     ]
     assert not found, "import from mlcicd.course.checkpoint instead:\n" + "\n".join(found)
+
+
+#: A module every check of an exercise imports (in the learner's kernel and in the
+#: grader's process), and a slow import it leaves to the one function that needs it.
+LEFT_TO_USE = [("mlcicd.course.checks.ex03", "scipy.stats")]  # 1.5 s, for churn.drift.ks_test
+
+
+@pytest.mark.parametrize(("module", "slow"), LEFT_TO_USE)
+def test_a_check_module_leaves_a_slow_import_to_its_use(module: str, slow: str) -> None:
+    probe = f"import sys, {module}; print({slow!r} in sys.modules)"
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert done.stdout.strip() == "False", f"importing {module} imports {slow}"
