@@ -28,7 +28,6 @@ from typing import Any
 import joblib
 import numpy as np
 import pandas as pd
-import sklearn
 
 from churn.exceptions import ModelError
 from churn.preprocess import Preprocessor
@@ -89,6 +88,8 @@ class ChurnModel:
 
     def metadata(self) -> dict[str, Any]:
         """What ``metadata.json`` holds: JSON-ready, without timestamps."""
+        import sklearn  # here, not at the top: see churn.train.train
+
         return {
             "version": self.version,
             "metrics": {name: float(value) for name, value in self.metrics.items()},

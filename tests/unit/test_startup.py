@@ -121,7 +121,11 @@ def test_no_notebook_imports_the_notebook_module_into_a_kernel(folder: str) -> N
 
 #: A module every check of an exercise imports (in the learner's kernel and in the
 #: grader's process), and a slow import it leaves to the one function that needs it.
-LEFT_TO_USE = [("mlcicd.course.checks.ex03", "scipy.stats")]  # 1.5 s, for churn.drift.ks_test
+LEFT_TO_USE = [
+    ("mlcicd.course.checks.ex03", "scipy.stats"),  # 1.5 s, for churn.drift.ks_test
+    ("mlcicd.course.checks.ex04", "sklearn"),  # 1.5 s, for churn.train's fit and scores
+    ("mlcicd.course.checks.ex06", "sklearn"),
+]
 
 
 @pytest.mark.parametrize(("module", "slow"), LEFT_TO_USE)
