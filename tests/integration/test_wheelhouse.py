@@ -20,6 +20,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "wheelhouse"
+PYPROJECT = (ROOT / "pyproject.toml").read_text()
 
 
 def wheelhouse(cache: Path, out: Path, script: Path = SCRIPT) -> subprocess.CompletedProcess[str]:
@@ -58,9 +59,6 @@ def key_of(pyproject: str, tmp_path: Path) -> str:
 @pytest.fixture(scope="module")
 def key(tmp_path_factory: pytest.TempPathFactory) -> str:
     return key_of(PYPROJECT, tmp_path_factory.mktemp("key"))
-
-
-PYPROJECT = (ROOT / "pyproject.toml").read_text()
 
 
 def test_a_settings_edit_keeps_the_key_and_a_dependency_edit_changes_it(

@@ -12,6 +12,24 @@ import pytest
 from mlcicd.course.notebook import read
 from mlcicd.grade.learner import GRADING_ENV
 
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def python(code: str, **environ: str) -> str:
+    """What ``python -c code`` prints, in this environment plus ``environ``; it must succeed."""
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**os.environ, **environ},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout
+
+
 PROBE = """
 import sys
 from mlcicd.startup import skip_unused_grammar
@@ -28,10 +46,7 @@ print("rfc3987_syntax" in sys.modules and sys.modules["rfc3987_syntax"] is None)
 
 
 def test_nbformat_still_validates_without_the_grammar() -> None:
-    done = subprocess.run(
-        [sys.executable, "-c", PROBE], capture_output=True, text=True, check=True, timeout=60
-    )
-    assert done.stdout.splitlines() == ["invalid refused", "True"]
+    assert python(PROBE).splitlines() == ["invalid refused", "True"]
 
 
 #: Modules started as a process of their own for each notebook (``python -m``): their
@@ -42,10 +57,8 @@ PER_NOTEBOOK_ENTRIES = ["mlcicd.grade.nbval_sandbox", "mlcicd.course.pytest_main
 @pytest.mark.parametrize("module", PER_NOTEBOOK_ENTRIES)
 def test_a_per_notebook_entry_imports_nothing_that_loads_the_grammar(module: str) -> None:
     probe = f"import sys, {module}; print(sorted(set(sys.modules) & {{'nbformat', 'jsonschema'}}))"
-    done = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
-    )
-    assert done.stdout.strip() == "[]", f"{module} imports {done.stdout.strip()} before main()"
+    found = python(probe).strip()
+    assert found == "[]", f"{module} imports {found} before main()"
 
 
 def test_grade_me_in_a_graded_kernel_imports_no_nbformat() -> None:
@@ -54,23 +67,10 @@ def test_grade_me_in_a_graded_kernel_imports_no_nbformat() -> None:
         "import sys\nfrom mlcicd.grade import grade_me\ngrade_me()\n"
         "print(sorted(set(sys.modules) & {'nbformat', 'jsonschema'}))"
     )
-    environ = {**os.environ, GRADING_ENV: "1"}
-    done = subprocess.run(
-        [sys.executable, "-c", probe],
-        env=environ,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    )
-    assert done.stdout.splitlines() == [
+    assert python(probe, **{GRADING_ENV: "1"}).splitlines() == [
         "grade_me() does nothing while the notebook is being graded.",
         "[]",
     ]
-
-
-ROOT = Path(__file__).resolve().parents[2]
-GRAMMAR_PROBE = "import sys\nprint(repr(sys.modules.get('rfc3987_syntax', 'never imported')))\n"
 
 
 def test_this_projects_pytest_starts_without_the_grammar(tmp_path: Path) -> None:
@@ -96,13 +96,11 @@ def test_every_mlcicd_command_starts_without_the_grammar() -> None:
     probe = (
         "import sys\nfrom mlcicd.cli import main\n"
         "try:\n    main(['course', 'build', '--check'])\nexcept SystemExit as done:\n"
-        "    assert not done.code, done.code\n" + GRAMMAR_PROBE
+        "    assert not done.code, done.code\n"
+        "print(repr(sys.modules.get('rfc3987_syntax', 'never imported')))\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.splitlines()[-1] == "None", done.stdout
+    printed = python(probe)
+    assert printed.splitlines()[-1] == "None", printed
 
 
 @pytest.mark.parametrize("folder", ["notebooks", "exercises", "solutions"])
@@ -131,7 +129,4 @@ LEFT_TO_USE = [
 @pytest.mark.parametrize(("module", "slow"), LEFT_TO_USE)
 def test_a_check_module_leaves_a_slow_import_to_its_use(module: str, slow: str) -> None:
     probe = f"import sys, {module}; print({slow!r} in sys.modules)"
-    done = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
-    )
-    assert done.stdout.strip() == "False", f"importing {module} imports {slow}"
+    assert python(probe).strip() == "False", f"importing {module} imports {slow}"
