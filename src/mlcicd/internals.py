@@ -1,10 +1,11 @@
-"""The one place mlcicd reaches into the internals of moto, botocore and cfn-lint.
+"""The one place mlcicd reaches into the internals of moto, botocore, cfn-lint and pytest.
 
-moto and botocore document neither of the hooks below, so an upgrade may move
-them without notice. Every use goes through this module, and
-tests/unit/test_internals.py checks each against the installed releases: when an
-upgrade moves one, that test fails naming the library, the internal and the
-function here to update, instead of the guard or a check misbehaving in silence.
+moto and botocore document neither of the hooks below, nor pytest its cache of
+assertion-rewritten modules, so an upgrade may move them without notice. Every use
+goes through this module, and tests/unit/test_internals.py checks each against the
+installed releases: when an upgrade moves one, that test fails naming the library, the
+internal and the function here to update, instead of the guard or a check misbehaving
+in silence.
 
 nbval's internals (how it starts a kernel, a cell's number and kernel) have their
 one place in :mod:`mlcicd.grade.nbval_sandbox`, the grader's nbval process, with
@@ -24,6 +25,7 @@ import functools
 import json
 import sys
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 #: botocore's experimental client plugins: every client created while this variable
@@ -171,3 +173,46 @@ def cfn_lint_decode(
         parent[slot] = out
     tags.sort()
     return root[0], errors, tags
+
+
+def write_pytest_rewritten_pyc(source: Path) -> bool:
+    """Write the bytecode pytest would cache for ``source`` after rewriting its asserts.
+
+    pytest rewrites the ``assert`` statements of test modules and of every module of a
+    distribution that ships a pytest plugin (hypothesis, anyio, mlcicd ...) when a pytest
+    process imports them, and caches the result beside the module as
+    ``__pycache__/NAME.cpython-311-pytest-X.Y.Z.pyc``, but only where it may write. It
+    reads such a file wherever it finds one, checked against the source's hash. Uses
+    ``_pytest.assertion.rewrite``: ``_rewrite_test``, ``_write_pyc``, ``get_cache_dir``
+    and ``PYC_TAIL``. Written as pytest writes it without a config, as the first pytest
+    process to import the module would (no ``enable_assertion_pass_hook``).
+
+    Args:
+        source: A ``.py`` file.
+
+    Returns:
+        False when the file does not parse (pytest then imports it from source, as
+        always) or its folder is not writable.
+    """
+    from _pytest.assertion import rewrite
+
+    try:
+        source_hash, code = rewrite._rewrite_test(source, None)  # type: ignore[arg-type]
+        cache = rewrite.get_cache_dir(source)
+        cache.mkdir(exist_ok=True)
+    except (SyntaxError, ValueError, OSError):  # ValueError: a null byte in the source
+        return False
+    pyc = cache / f"{source.stem}{rewrite.PYC_TAIL}"
+    # _write_pyc's state only traces a failed write; pytest's own trace is a no-op here.
+    return bool(rewrite._write_pyc(_NO_TRACE, code, source_hash, pyc))  # type: ignore[arg-type]
+
+
+class _NoTrace:
+    """Stands in for pytest's ``AssertionState``, of which ``_write_pyc`` uses ``trace``."""
+
+    @staticmethod
+    def trace(message: str) -> None:
+        """Drop the message: a module whose pyc cannot be written is rewritten at import."""
+
+
+_NO_TRACE = _NoTrace()

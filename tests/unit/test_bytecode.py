@@ -9,7 +9,14 @@ from pathlib import Path
 import pytest
 
 from mlcicd import bytecode
-from mlcicd.bytecode import COURSE_CDK, cdk_modules, compile_installed, modules
+from mlcicd.bytecode import (
+    COURSE_CDK,
+    cdk_modules,
+    compile_installed,
+    modules,
+    pytest_plugin_sources,
+    rewrite_for_pytest,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 # How the course names an aws-cdk-lib module: `aws_cdk.aws_s3` (imports, attribute use)
@@ -125,8 +132,63 @@ def test_main_compiles_this_pythons_site_packages_and_says_so(
     monkeypatch.setattr(bytecode, "site_folders", lambda: [site])
     assert bytecode.main(["--jobs", "1"]) == 0
     out = capsys.readouterr().out
-    assert f"Compiled {len(modules(site))} installed modules ({site})" in out
+    assert f"Compiled {len(modules(site))} installed modules ({site}), and 0 as pytest" in out
     assert Path(importlib.util.cache_from_source(str(site / "pkg" / "__init__.py"))).is_file()
+
+
+def dist(site: Path, name: str, files: dict[str, str], entry_points: str = "") -> None:
+    """An installed distribution ``name``: its files, dist-info, and RECORD listing them."""
+    write(site, files)
+    info = f"{name}-1.0.dist-info"
+    record = [*files, f"{info}/METADATA", "../../bin/tool"]
+    write(site, {
+        f"{info}/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n",
+        f"{info}/entry_points.txt": entry_points,
+        f"{info}/RECORD": "".join(f"{f},,\n" for f in record),
+    })  # fmt: skip
+
+
+PLUGIN = "[pytest11]\nplug = plug.plugin\n"
+
+
+@pytest.fixture
+def plugin_site(tmp_path: Path) -> Path:
+    """A site with a pytest plugin's distribution (with its tests) beside a plain one."""
+    site = tmp_path / "site-packages"
+    plugin = {"plug/__init__.py": "", "plug/plugin.py": "assert 1\n", "plug/tests/t.py": ""}
+    dist(site, "plug", {**plugin, "_plug_helper.py": ""}, PLUGIN)
+    dist(site, "plain", {"plain/__init__.py": ""}, "[console_scripts]\nplain = plain:main\n")
+    return site
+
+
+def test_pytest_rewrites_every_module_of_a_plugins_distribution_but_its_tests(
+    plugin_site: Path,
+) -> None:
+    found = relative(plugin_site, pytest_plugin_sources([plugin_site]))
+    assert found == {"plug/__init__.py", "plug/plugin.py", "_plug_helper.py"}
+
+
+def test_an_editable_plugin_is_found_by_its_entry_points_package(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site, src = tmp_path / "site-packages", tmp_path / "src"
+    dist(site, "edit", {"__editable__.edit.pth": str(src)}, "[pytest11]\ne = editpkg.plugin\n")
+    write(src, {"editpkg/__init__.py": "", "editpkg/plugin.py": "", "editpkg/tests/t.py": ""})
+    monkeypatch.syspath_prepend(str(src))
+    found = relative(tmp_path, pytest_plugin_sources([site]))
+    assert found == {"src/editpkg/__init__.py", "src/editpkg/plugin.py"}
+
+
+def test_the_rewritten_modules_are_written_where_pytest_reads_them(plugin_site: Path) -> None:
+    from _pytest.assertion.rewrite import PYC_TAIL
+
+    assert rewrite_for_pytest([plugin_site], workers=1) == 3
+    cached = {p.relative_to(plugin_site).as_posix() for p in plugin_site.rglob(f"*{PYC_TAIL}")}
+    assert cached == {
+        f"plug/__pycache__/__init__{PYC_TAIL}",
+        f"plug/__pycache__/plugin{PYC_TAIL}",
+        f"__pycache__/_plug_helper{PYC_TAIL}",
+    }
 
 
 def course_sources() -> list[Path]:

@@ -1,7 +1,7 @@
-"""The moto and botocore internals mlcicd.internals relies on; an upgrade moving one fails here.
+"""The internals of moto, botocore, cfn-lint and pytest that mlcicd.internals relies on.
 
-Each assertion says which library moved what, and which function of
-mlcicd.internals to update; nbval's internals have their test in
+An upgrade moving one fails here. Each assertion says which library moved what, and
+which function of mlcicd.internals to update; nbval's internals have their test in
 test_grade_nbval_sandbox.py.
 """
 
@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import marshal
+import os
+import subprocess
 import sys
 from importlib.metadata import version
+from pathlib import Path
 
 import boto3
 import botocore.loaders
@@ -184,3 +188,55 @@ def test_cfn_lint_still_tells_short_form_keys_from_written_ones() -> None:
         f"{cfn_lint}: keys made from a short-form tag are no longer plain str (or lost "
         "start_mark): update mlcicd.internals.cfn_lint_decode (pipeline templates use it)"
     )
+
+
+PYTEST = f"pytest {version('pytest')}"
+PROBE = 'WHERE = "{}"\n\ndef test_where():\n    assert WHERE == "cache"\n'
+
+
+def run_pytest_unable_to_write(folder: Path) -> subprocess.CompletedProcess[str]:
+    """pytest on ``folder``'s test_probe.py, as in a read-only venv or a sandbox."""
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-o", "addopts=",
+         f"--rootdir={folder}", str(folder / "test_probe.py")],
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+
+
+def test_pytest_loads_the_rewritten_module_written_for_it(tmp_path: Path) -> None:
+    """A pytest that finds the file runs its code, never reading the source again.
+
+    The file is written for the real source, then its code (after the 16-byte header of
+    PEP 552: magic, flags, source hash) is swapped for other code: the test passes only
+    when pytest ran the code from the file.
+    """
+    source = tmp_path / "test_probe.py"
+    source.write_text(PROBE.format("source"), encoding="utf-8")
+    assert run_pytest_unable_to_write(tmp_path).returncode == 1  # from source: it fails
+    try:
+        written = internals.write_pytest_rewritten_pyc(source)
+        from _pytest.assertion.rewrite import PYC_TAIL, get_cache_dir
+    except (ImportError, AttributeError, TypeError) as error:
+        pytest.fail(
+            f"{PYTEST} moved _pytest.assertion.rewrite's _rewrite_test, _write_pyc, "
+            f"get_cache_dir or PYC_TAIL ({error}): update "
+            "mlcicd.internals.write_pytest_rewritten_pyc (mlcicd.bytecode uses it)"
+        )
+    pyc = get_cache_dir(source) / f"test_probe{PYC_TAIL}"
+    assert written and pyc.is_file()
+    other = compile(PROBE.format("cache"), str(source), "exec")
+    pyc.write_bytes(pyc.read_bytes()[:16] + marshal.dumps(other))
+    result = run_pytest_unable_to_write(tmp_path)
+    assert result.returncode == 0, (
+        f"{PYTEST} no longer reads the file mlcicd.internals.write_pytest_rewritten_pyc "
+        f"writes (its name, place or header changed): update that function\n{result.stdout}"
+    )
+
+
+@pytest.mark.parametrize("source", ["def (:\n", "x = 1\0\n"], ids=["syntax", "null byte"])
+def test_a_module_that_does_not_parse_is_left_to_pytest(tmp_path: Path, source: str) -> None:
+    path = tmp_path / "broken.py"
+    path.write_text(source, encoding="utf-8")
+    assert internals.write_pytest_rewritten_pyc(path) is False
+    assert not list(tmp_path.rglob("*.pyc"))
