@@ -24,9 +24,9 @@ distribution that ships a pytest plugin (hypothesis, anyio, pytest-xdist, nbval,
 starts (each ``run_pytest`` of a check, the grader's nbval process) rewrote about 120
 modules of hypothesis and anyio: 0.7 s of a trivial run's 1.4 s. Grading the exercise
 02 solution, whose checks run pytest, took 13.5-16.5 core-seconds against 9.7-12.5 with
-them cached (the nine solutions together: within the noise); a fresh clone's suite, 1124
-busy core-seconds against 1004. So this writes pytest's cached form of those modules
-too (:func:`rewrite_for_pytest`).
+them cached, and ``make check`` 103-122 s against 86-96 s (alternating; the nine solutions
+graded together, and the whole suite, within this machine's noise). So this writes
+pytest's cached form of those modules too (:func:`rewrite_for_pytest`).
 """
 
 from __future__ import annotations
