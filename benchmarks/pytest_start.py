@@ -27,20 +27,22 @@ import tempfile
 import time
 from pathlib import Path
 
-from _pytest.assertion.rewrite import PYC_TAIL
-
 from mlcicd.bytecode import pytest_plugin_sources, rewrite_for_pytest, site_folders
+from mlcicd.internals import pytest_rewritten_pyc
 
 TEST = "def test_one():\n    assert [1] == [1]\n"
 #: The command run_pytest builds (mlcicd.course.pytest_run), less the report.
-COMMAND = ["-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:nbval", "-o", "addopts="]
+COMMAND = [
+    *("-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:nbval", "-o", "addopts="),
+    "--offline-aws",
+]
 
 
 def remove_cache() -> int:
     """Delete the rewritten modules of this venv's plugin distributions; return how many."""
     removed = 0
     for source in map(Path, pytest_plugin_sources(site_folders())):
-        cached = source.parent / "__pycache__" / f"{source.stem}{PYC_TAIL}"
+        cached = pytest_rewritten_pyc(source)
         if cached.is_file():
             cached.unlink()
             removed += 1

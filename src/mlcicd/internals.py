@@ -196,15 +196,25 @@ def write_pytest_rewritten_pyc(source: Path) -> bool:
     """
     from _pytest.assertion import rewrite
 
+    pyc = pytest_rewritten_pyc(source)
     try:
         source_hash, code = rewrite._rewrite_test(source, None)  # type: ignore[arg-type]
-        cache = rewrite.get_cache_dir(source)
-        cache.mkdir(exist_ok=True)
+        pyc.parent.mkdir(exist_ok=True)
     except (SyntaxError, ValueError, OSError):  # ValueError: a null byte in the source
         return False
-    pyc = cache / f"{source.stem}{rewrite.PYC_TAIL}"
     # _write_pyc's state only traces a failed write; pytest's own trace is a no-op here.
     return bool(rewrite._write_pyc(_NO_TRACE, code, source_hash, pyc))  # type: ignore[arg-type]
+
+
+def pytest_rewritten_pyc(source: Path) -> Path:
+    """Where pytest looks for the cached, assert-rewritten form of ``source``.
+
+    ``_pytest.assertion.rewrite``'s ``get_cache_dir`` (``__pycache__`` beside the module,
+    or under ``sys.pycache_prefix``) and ``PYC_TAIL`` (``.cpython-311-pytest-X.Y.Z.pyc``).
+    """
+    from _pytest.assertion import rewrite
+
+    return rewrite.get_cache_dir(source) / f"{source.stem}{rewrite.PYC_TAIL}"
 
 
 class _NoTrace:

@@ -221,21 +221,22 @@ def test_pytest_loads_the_rewritten_module_written_for_it(tmp_path: Path) -> Non
     assert run_pytest_unable_to_write(tmp_path).returncode == 1  # from source: it fails
     try:
         written = internals.write_pytest_rewritten_pyc(source)
-        from _pytest.assertion.rewrite import PYC_TAIL, get_cache_dir
+        pyc = internals.pytest_rewritten_pyc(source)
     except (ImportError, AttributeError, TypeError) as error:
         pytest.fail(
             f"{PYTEST} moved _pytest.assertion.rewrite's _rewrite_test, _write_pyc, "
             f"get_cache_dir or PYC_TAIL ({error}): update "
-            "mlcicd.internals.write_pytest_rewritten_pyc (mlcicd.bytecode uses it)"
+            "mlcicd.internals.write_pytest_rewritten_pyc and pytest_rewritten_pyc "
+            "(mlcicd.bytecode uses them)"
         )
-    pyc = get_cache_dir(source) / f"test_probe{PYC_TAIL}"
     assert written and pyc.is_file()
     other = compile(PROBE.format("cache"), str(source), "exec")
     pyc.write_bytes(pyc.read_bytes()[:16] + marshal.dumps(other))
     result = run_pytest_unable_to_write(tmp_path)
     assert result.returncode == 0, (
         f"{PYTEST} no longer reads the file mlcicd.internals.write_pytest_rewritten_pyc "
-        f"writes (its name, place or header changed): update that function\n{result.stdout}"
+        "writes (its name, place or header changed): update it and pytest_rewritten_pyc"
+        f"\n{result.stdout}"
     )
 
 
