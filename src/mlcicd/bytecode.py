@@ -198,12 +198,9 @@ def _package_sources(name: str) -> list[Path]:
         return []
     if not spec.submodule_search_locations:
         return [Path(spec.origin)] if spec.origin and spec.origin.endswith(".py") else []
-    found: list[Path] = []
-    for location in spec.submodule_search_locations:
-        for root, folders, files in os.walk(location):
-            folders[:] = [f for f in folders if f not in TEST_FOLDERS and f != "__pycache__"]
-            found.extend(Path(root, f) for f in files if f.endswith(".py"))
-    return found
+    return [
+        Path(f) for location in spec.submodule_search_locations for f in modules(Path(location))
+    ]
 
 
 def rewrite_for_pytest(folders: Sequence[Path], *, workers: int = 0) -> int:

@@ -199,7 +199,7 @@ def write_pytest_rewritten_pyc(source: Path) -> bool:
     pyc = pytest_rewritten_pyc(source)
     try:
         source_hash, code = rewrite._rewrite_test(source, None)  # type: ignore[arg-type]
-        pyc.parent.mkdir(exist_ok=True)
+        pyc.parent.mkdir(parents=True, exist_ok=True)  # parents: under sys.pycache_prefix
     except (SyntaxError, ValueError, OSError):  # ValueError: a null byte in the source
         return False
     # _write_pyc's state only traces a failed write; pytest's own trace is a no-op here.
