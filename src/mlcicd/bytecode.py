@@ -32,7 +32,6 @@ pytest's cached form of those modules too (:func:`rewrite_for_pytest`).
 from __future__ import annotations
 
 import argparse
-import compileall
 import functools
 import importlib.metadata
 import importlib.util
@@ -44,6 +43,7 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+from mlcicd.bytecode_store import compile_file, store_folder
 from mlcicd.internals import write_pytest_rewritten_pyc
 
 #: Folders of package tests (pandas/tests, ...): imported by their own test runs only.
@@ -142,7 +142,7 @@ def compile_installed(folders: Sequence[Path], *, workers: int = 0) -> tuple[int
         versions, which nothing imports here).
     """
     files = [file for folder in folders for file in modules(folder)]
-    compile_one = functools.partial(compileall.compile_file, quiet=2)
+    compile_one = functools.partial(compile_file, store=store_folder())
     failed = _each(compile_one, files, workers).count(False)
     return len(files) - failed, failed
 
