@@ -7,9 +7,13 @@ pointed at ``build/wheelhouse/`` (filled by ``scripts/wheelhouse`` before ``make
 test`` goes offline) with ``PIP_NO_INDEX``, ``PIP_FIND_LINKS``, ``UV_OFFLINE`` and
 ``UV_FIND_LINKS``: that changes where they find packages, not what the command
 asks for (and MLCICD_GRADE_TIMEOUT gives a graded cell more time on a busy
-machine: how fast, not what). With no wheelhouse (no network when it was to be filled) the
-tests skip with that sentence, and fail under CI=1: an environment problem is
-reported as one.
+machine: how fast, not what). ``MLCICD_BYTECODE_CACHE``, which the course's Makefile
+exports, reaches these installs too: their ``python -m mlcicd.bytecode`` writes the
+``.pyc`` files from the store the dev venv filled instead of compiling (where the code
+comes from, not which modules get it: :func:`uncompiled_modules` checks the same list
+either way; tests/unit/test_bytecode_store.py covers compiling without a store). With
+no wheelhouse (no network when it was to be filled) the tests skip with that sentence,
+and fail under CI=1: an environment problem is reported as one.
 """
 
 from __future__ import annotations
