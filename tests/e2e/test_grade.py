@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -274,6 +275,17 @@ def test_a_dying_kernel_is_reported_with_the_checkpoints_it_cost(graded: tuple) 
         "08.3": ("not run", 0),
         "08.4": ("not run", 0),
     }
+    assert "the kernel died" in result.checkpoints[2].message
+
+
+def test_a_dead_kernel_costs_no_wait_for_the_cell_timeout(tmp_path: Path) -> None:
+    # nbval alone waits out the cell timeout (then 5 s more) for a kernel that has died.
+    long = 120
+    n.write(kernel_exit(), tmp_path / "learner" / f"{EX08}.ipynb")
+    start = time.monotonic()
+    (result,) = grade_paths([tmp_path], manifest=MANIFEST, timeout=long)
+    assert time.monotonic() - start < long, "the grader waited for a dead kernel's reply"
+    assert statuses(result)["08.3"] == ("not run", 0)
     assert "the kernel died" in result.checkpoints[2].message
 
 

@@ -1,7 +1,8 @@
 """``python -m mlcicd.grade.nbval_sandbox ARGS``: nbval with sandboxed kernels and outside verdicts.
 
 The one place that reaches into nbval's internals (``nbval.kernel.start_new_kernel``,
-its kernel-spec manager, and a cell item's ``cell_num`` and ``parent.kernel``).
+its kernel-spec manager, ``RunningKernel.get_message``, and a cell item's ``cell_num``
+and ``parent.kernel``).
 :data:`SANDBOX_ENV` holds a JSON object:
 
 * ``prefix`` and ``folder``: :func:`install` replaces how nbval starts a kernel, so
@@ -12,17 +13,23 @@ its kernel-spec manager, and a cell item's ``cell_num`` and ``parent.kernel``).
   ``timeout``: :class:`OutsideVerdicts` runs each checkpoint's check in this
   process right after nbval has run its cell (:mod:`mlcicd.grade.remote`) and
   writes every verdict to ``verdicts``, where the sandbox cannot write.
+
+Always: nbval's waits for its kernel end once the kernel has died
+(:func:`notice_dead_kernels`), instead of at the cell timeout.
 tests/unit/test_grade_nbval_sandbox.py fails, naming what changed, when an nbval
 upgrade moves these internals.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from queue import Empty
 from typing import Any
 
 import pytest
@@ -96,6 +103,65 @@ def install(setting: str) -> None:
 
 #: Seconds a kernel may take to answer the grader's first request (importing the agent).
 WARM_UP = 60.0
+
+#: Seconds between two looks at whether the kernel still runs, while waiting for it.
+DEATH_POLL = 0.5
+
+
+def wait_or_notice_death(
+    get: Callable[..., Any],
+    alive: Callable[[], bool],
+    timeout: float | None,
+    clock: Callable[[], float] = time.monotonic,
+) -> Any:
+    """``get(timeout=...)``, asked in slices of :data:`DEATH_POLL` until ``timeout`` is spent.
+
+    nbval waits for a kernel's reply for the whole cell timeout, whether or not the kernel
+    still runs: a notebook whose kernel died (over the memory cap, ``os._exit``, a crash in
+    native code) cost its grader the cell timeout (30 s), then nbval's 5 s for output,
+    before the next cell was marked not run. Between slices this looks at the kernel:
+    once it has stopped, no message can come, and the wait ends as nbval's own timeout
+    ends it (``queue.Empty``). Messages the kernel sent before it died are still returned.
+
+    Args:
+        get: Returns the next message, or raises ``queue.Empty`` after ``timeout`` seconds.
+        alive: Whether the kernel still runs.
+        timeout: Seconds to wait in all; None waits without end, as ``get`` does.
+        clock: Seconds, for measuring the wait (a test gives its own).
+    """
+    if timeout is None:
+        return get(timeout=None)
+    deadline = clock() + timeout
+    while True:
+        left = deadline - clock()
+        try:
+            return get(timeout=max(0.0, min(DEATH_POLL, left)))
+        except Empty:
+            if left <= DEATH_POLL or not alive():
+                raise
+
+
+def notice_dead_kernels() -> None:
+    """Make nbval's waits end once its kernel has died (see :func:`wait_or_notice_death`).
+
+    Replaces ``nbval.kernel.RunningKernel.get_message(stream, timeout)``, through which
+    nbval waits for every reply and output of a cell. nbval reports the wait as it reports
+    a timeout ("Failed to interrupt kernel"), which the grader reads as "the kernel died
+    or hung" (:mod:`mlcicd.grade.run`).
+    """
+    import nbval.kernel
+
+    original = nbval.kernel.RunningKernel.get_message
+    if getattr(original, "notices_death", False):
+        return
+
+    def get_message(self: Any, stream: str, timeout: float | None = None) -> Any:
+        return wait_or_notice_death(
+            functools.partial(original, self, stream), self.is_alive, timeout
+        )
+
+    get_message.notices_death = True  # type: ignore[attr-defined]
+    nbval.kernel.RunningKernel.get_message = get_message
 
 
 class OutsideVerdicts:
@@ -171,6 +237,7 @@ def main() -> int:
     from mlcicd.grade.kernel import SANDBOX_ENV
 
     setting = os.environ.pop(SANDBOX_ENV, "")
+    notice_dead_kernels()
     plugins: list[Any] = []
     if setting:
         data = json.loads(setting)
