@@ -16,6 +16,7 @@ and ``parent.kernel``).
 
 Always: nbval's waits for its kernel end once the kernel has died
 (:func:`notice_dead_kernels`), instead of at the cell timeout.
+
 tests/unit/test_grade_nbval_sandbox.py fails, naming what changed, when an nbval
 upgrade moves these internals.
 """
