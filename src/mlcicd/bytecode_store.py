@@ -33,7 +33,6 @@ comes from, not what is compiled: each venv still gets every ``.pyc`` it had.
 from __future__ import annotations
 
 import compileall
-import contextlib
 import hashlib
 import importlib.util
 import marshal
@@ -41,6 +40,8 @@ import os
 import struct
 import sys
 from pathlib import Path
+
+from mlcicd.course.collect_store import write_bytes
 
 #: The environment variable naming the folder; unset or empty keeps nothing.
 ENV = "MLCICD_BYTECODE_CACHE"
@@ -98,8 +99,8 @@ def compile_file(path: str, store: Path | None) -> bool:
         except (SyntaxError, ValueError):
             return False
         body = marshal.dumps(code)
-        _write_atomic(kept, body)  # best effort: a store that cannot be written is skipped
-    return _write_atomic(Path(cfile), head + body)
+        _write(kept, body)  # best effort: a store that cannot be written is skipped
+    return _write(Path(cfile), head + body)
 
 
 def _starts_with(path: str, head: bytes) -> bool:
@@ -110,19 +111,11 @@ def _starts_with(path: str, head: bytes) -> bool:
         return False
 
 
-def _write_atomic(path: Path, data: bytes) -> bool:
-    """Write ``data`` to ``path`` through a temporary file and a rename, as importlib does.
-
-    A reader (another process importing the module) sees the old file or the new one,
-    never half of one. Returns False where the folder cannot be written.
-    """
-    temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+def _write(path: Path, data: bytes) -> bool:
+    """Write ``data`` to ``path`` as :func:`write_bytes` does (a reader importing the module
+    sees the old file or the new one, never half of one); False where it cannot be written."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary.write_bytes(data)
-        os.replace(temporary, path)
+        write_bytes(path, data)
     except OSError:
-        with contextlib.suppress(OSError):  # its folder may be what could not be made
-            temporary.unlink(missing_ok=True)
         return False
     return True
