@@ -108,3 +108,34 @@ def test_a_kernel_that_died_before_answering_is_started_once_more(
     (run,) = run_notebooks([notebook], tmp_path / "out", jobs=1)
     assert run.error == error
     assert len(made) == calls
+
+
+WHERE = """\
+import os, ipykernel
+info = ipykernel.get_connection_info(unpack=True)
+folder = os.path.dirname(info["ip"])
+print(info["transport"], info["ip"], oct(os.stat(folder).st_mode & 0o777) if folder else "-")
+"""
+
+
+def test_a_kernel_talks_over_unix_sockets_in_a_private_folder_removed_afterwards(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    notebook = _notebook(tmp_path, "00_where.ipynb", WHERE)
+    (run,) = run_notebooks([notebook], tmp_path / "out", jobs=1)
+    assert run.ok, run.error
+    (cell,) = nbformat.read(run.output, as_version=4).cells
+    transport, ip, mode = "".join(o.get("text", "") for o in cell.outputs).split()
+    # The kernel writes to this process's stderr: ipykernel warns there about plain TCP.
+    assert "TCP without encryption" not in capfd.readouterr().err
+    assert (transport, mode) == ("ipc", "0o700")
+    assert Path(ip).parent.name.startswith("mlcicd-kernel-")
+    assert not Path(ip).parent.exists()
+
+
+def test_where_python_has_no_unix_sockets_the_kernel_keeps_tcp(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(execute.os, "name", "nt")
+    with execute.kernel_sockets() as settings:
+        assert settings == {}

@@ -3,7 +3,11 @@
 :func:`run_notebooks` executes notebooks in a few worker processes, each
 kernel in the notebook's own folder with fake AWS credentials and the real-AWS
 guard, writes every executed notebook (failed ones too, to read) under the
-output folder, and returns one :class:`NotebookRun` per notebook. A notebook
+output folder, and returns one :class:`NotebookRun` per notebook. Kernels talk
+over Unix sockets in a private temporary folder (:func:`kernel_sockets`), not TCP
+ports: no other user of the machine can reach them, two kernels starting at once
+cannot be given the same port, and ipykernel has no plain-text TCP to warn about
+on the learner's terminal. A notebook
 that needs what this machine lacks (lesson 09 needs Node.js for the AWS CDK)
 is skipped with the one sentence saying what to install
 (:func:`missing_requirement`).
@@ -12,9 +16,11 @@ is skipped with the one sentence saying what to install
 from __future__ import annotations
 
 import os
+import tempfile
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -66,6 +72,29 @@ def missing_requirement(notebook: Path) -> str | None:
 NEVER_STARTED = "Kernel died before replying to kernel_info"
 
 
+@contextmanager
+def kernel_sockets() -> Iterator[dict[str, Any]]:
+    """papermill's settings for one kernel on Unix sockets in a new private folder.
+
+    The folder (mode 0700, removed afterwards) is the kernel's own: two kernels
+    started at the same moment never pick the same socket, as they could a TCP
+    port. It is made in the system's temporary folder, whose path is short on the
+    usual systems, as a Unix socket's must be (about 100 bytes). Where Python has
+    no Unix sockets (Windows), the kernel keeps jupyter_client's TCP.
+
+    Yields:
+        Keyword arguments for ``papermill.execute_notebook`` (none on Windows).
+    """
+    if os.name != "posix":
+        yield {}
+        return
+    from traitlets.config import Config
+
+    with tempfile.TemporaryDirectory(prefix="mlcicd-kernel-") as folder:
+        sockets = {"transport": "ipc", "ip": os.path.join(folder, "kernel")}
+        yield {"config": Config({"KernelManager": sockets})}
+
+
 def output_path(notebook: Path, out: Path) -> Path:
     """Return where the executed copy of ``notebook`` goes: ``out/<folder>/<name>``."""
     return out / notebook.resolve().parent.name / notebook.name
@@ -93,23 +122,26 @@ def _run_one(
     error = None
     for attempt in (1, 2):
         try:
-            papermill.execute_notebook(
-                str(notebook),
-                str(target),
-                parameters=dict(parameters),
-                cwd=str(notebook.resolve().parent),
-                progress_bar=False,
-                log_output=False,
-                execution_timeout=timeout,
-            )
+            with kernel_sockets() as sockets:
+                papermill.execute_notebook(
+                    str(notebook),
+                    str(target),
+                    parameters=dict(parameters),
+                    cwd=str(notebook.resolve().parent),
+                    progress_bar=False,
+                    log_output=False,
+                    execution_timeout=timeout,
+                    **sockets,
+                )
         except PapermillExecutionError as failure:
             error = f"cell {failure.exec_count}: {failure.ename}: {failure.evalue}"
         except Exception as failure:  # a kernel that died, a timeout, an unreadable notebook
             error = f"{type(failure).__name__}: {failure}"
             if attempt == 1 and NEVER_STARTED in str(failure):
-                # Before any cell ran: jupyter_client picks a kernel's free ports, then the
-                # kernel binds them, and a kernel started at the same moment elsewhere
-                # may take one between the two (seen with the suite on two workers).
+                # Before any cell ran. On TCP (Windows) jupyter_client picks a kernel's
+                # free ports, then the kernel binds them, and a kernel started at the
+                # same moment elsewhere may take one between the two (seen with the
+                # suite on two workers, before kernels here moved to Unix sockets).
                 # Nothing of the notebook ran: start it once more.
                 error = None
                 continue
