@@ -90,7 +90,8 @@ def compile_file(path: str, store: Path | None) -> bool:
     if _starts_with(cfile, head):
         return True
     key = hashlib.sha256(importlib.util.MAGIC_NUMBER + b"%d" % sys.flags.optimize + source)
-    kept = store / key.hexdigest()[:2] / key.hexdigest()[2:]
+    digest = key.hexdigest()
+    kept = store / digest[:2] / digest[2:]
     try:
         body = kept.read_bytes()
     except OSError:
